@@ -1,0 +1,23 @@
+"""Defaults shared by every experiment config: the training loop's bookkeeping, not the science.
+
+Each file in experiments/ starts from `base_config()` and sets method, data, model and optimizer explicitly.
+"""
+
+import ml_collections
+
+
+def base_config() -> ml_collections.ConfigDict:
+    config = ml_collections.ConfigDict()
+    config.seed = 0
+    config.batch_size = 64  # Global, over all devices of all processes.
+    config.num_train_steps = 1000
+    config.log_every_steps = 100
+    config.sample_every_steps = 500
+    config.checkpoint_every_steps = 500
+    config.max_checkpoints_to_keep = 3
+    config.data = ml_collections.ConfigDict({'name': '', 'data_dir': '', 'download': False})
+    return config
+
+
+def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999) -> ml_collections.ConfigDict:
+    return ml_collections.ConfigDict({'learning_rate': learning_rate, 'b1': b1, 'b2': b2})

@@ -1,0 +1,36 @@
+"""The record every dataset returns."""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+
+class Dataset(NamedTuple):
+    """A training stream plus what the evaluators need to know about the data.
+
+    Attributes:
+      name: registry name.
+      shape: shape of one example, e.g. (2,) or (28, 28, 3); images are NHWC float32 in [-1, 1].
+      global_batch: `global_batch(seed, step, batch_size) -> np.ndarray`, the whole global batch of a step as a
+        pure function of its arguments. `process_batch` cuts it per process.
+      test_data: held-out examples (array) where the dataset has them, else None.
+      info: dataset facts for metrics (mixture centres and std, number of modes, ...).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    global_batch: Callable[[int, int, int], np.ndarray]
+    test_data: np.ndarray | None = None
+    info: dict[str, Any] = {}
+
+    def process_batch(self, seed: int, step: int, batch_size: int, process_index: int, process_count: int):
+        """The rows of the global batch of `step` that belong to `process_index` (contiguous, equal shares)."""
+        per_process = batch_size // process_count
+        rows = self.global_batch(seed, step, batch_size)
+        return rows[process_index * per_process : (process_index + 1) * per_process]
+
+
+def step_rng(seed: int, step: int) -> np.random.Generator:
+    """The host-side random stream of one step (independent of process and device counts)."""
+    return np.random.default_rng([seed, step])

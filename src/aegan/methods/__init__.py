@@ -1,0 +1,18 @@
+"""Methods by name: `METHODS[name](config, data_shape) -> Method` (a record of pure functions)."""
+
+from aegan.methods import alphagan
+from aegan.methods.api import Method, TrainState
+
+METHODS = {
+    'alphagan': alphagan.make,
+}
+
+
+def get_method(config, data_shape) -> Method:
+    """Builds `config.method`; raises ValueError listing the valid names."""
+    if config.method not in METHODS:
+        raise ValueError(f'Unknown method={config.method!r}; valid choices: {sorted(METHODS)}.')
+    return METHODS[config.method](config, data_shape)
+
+
+__all__ = ['METHODS', 'Method', 'TrainState', 'get_method']

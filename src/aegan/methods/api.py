@@ -1,0 +1,78 @@
+"""What every method is: a record of pure functions over a plain `TrainState` pytree."""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import flax
+import jax
+import optax
+
+
+@flax.struct.dataclass
+class TrainState:
+    """All networks' variables and optimizer states. No RNG: a step's key is fold_in(root_key, step).
+
+    Attributes:
+      step: completed iterations (int32 scalar).
+      params: {net_name: params}.
+      batch_stats: {net_name: BatchNorm statistics} for the nets that have them.
+      opt_state: {net_name: optax state}; each net has its own optimizer (`config.optim.<net>`).
+    """
+
+    step: jax.Array
+    params: dict[str, Any]
+    batch_stats: dict[str, Any]
+    opt_state: dict[str, Any]
+
+
+class Method(NamedTuple):
+    """A method's pure functions. `update` runs inside shard_map (per-device rows, axis 'data')."""
+
+    name: str
+    init: Callable[[jax.Array, jax.Array], TrainState]  # (rng, example_batch) -> state
+    update: Callable[[TrainState, jax.Array, jax.Array], tuple[TrainState, dict]]  # (state, batch, rng)
+    sample: Callable[[TrainState, jax.Array, int], jax.Array]  # (state, rng, n) -> data
+    reconstruct: Callable[[TrainState, jax.Array], jax.Array] | None = None
+    encode: Callable[[TrainState, jax.Array], jax.Array] | None = None
+
+
+def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
+    """Adam from `config.optim.<name>` (learning_rate, b1, b2), validated with the key named in the error."""
+    lr, b1, b2 = optim_config.learning_rate, optim_config.get('b1', 0.9), optim_config.get('b2', 0.999)
+    if not lr > 0:
+        raise ValueError(f'optim.{name}.learning_rate={lr} must be > 0.')
+    for key, beta in (('b1', b1), ('b2', b2)):
+        if not 0 <= beta < 1:
+            raise ValueError(f'optim.{name}.{key}={beta} must be in [0, 1).')
+    return optax.adam(lr, b1=b1, b2=b2)
+
+
+def run_net(module, state_or_params, batch_stats, x, train: bool):
+    """Applies a net; in training mode returns its updated BatchNorm statistics too (or the inputs unchanged)."""
+    variables = {'params': state_or_params}
+    if batch_stats is not None:
+        variables['batch_stats'] = batch_stats
+        if train:
+            y, updates = module.apply(variables, x, train=True, mutable=['batch_stats'])
+            return y, updates['batch_stats']
+    return module.apply(variables, x, train=train), batch_stats
+
+
+def init_nets(nets: dict, rng, inputs: dict, optimizers: dict) -> TrainState:
+    """Initialises every net on its example input (eval mode: no cross-device axis exists at init)."""
+    params, batch_stats, opt_state = {}, {}, {}
+    for i, (name, module) in enumerate(sorted(nets.items())):
+        variables = module.init(jax.random.fold_in(rng, i), inputs[name], train=False)
+        params[name] = variables['params']
+        if 'batch_stats' in variables:
+            batch_stats[name] = variables['batch_stats']
+        opt_state[name] = optimizers[name].init(params[name])
+    return TrainState(step=jax.numpy.zeros((), jax.numpy.int32), params=params, batch_stats=batch_stats,
+                      opt_state=opt_state)
+
+
+def apply_updates(state: TrainState, name: str, grads, optimizer) -> TrainState:
+    """One optimizer step of one net."""
+    updates, opt = optimizer.update(grads, state.opt_state[name], state.params[name])
+    params = optax.apply_updates(state.params[name], updates)
+    return state.replace(params={**state.params, name: params}, opt_state={**state.opt_state, name: opt})

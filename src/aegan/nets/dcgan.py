@@ -1,0 +1,65 @@
+"""DCGAN-style convolutional encoder, generator and discriminator for 28, 32 and 64 px images (Radford et al. 2016).
+
+Downsampling: 4x4 stride-2 convolutions, LeakyReLU(0.2), BatchNorm after every layer but the first. Upsampling:
+`UpConv` (identical to ConvTranspose 4x4/s2/p1, fast on XLA:CPU), BatchNorm + ReLU, tanh output. The number of
+2x stages follows from the image size: 28 -> 7 (2 stages), 32 -> 4 (3), 64 -> 4 (4).
+
+BatchNorm normalises over the *global* batch (`axis_name`), so a step gives the same result on 1 or N devices.
+"""
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from aegan.nets.layers import UpConv
+
+_STAGES = {28: 2, 32: 3, 64: 4}
+_INIT = nn.initializers.normal(0.02)
+
+
+def num_stages(image_size):
+    if image_size not in _STAGES:
+        raise ValueError(f'model.image_size={image_size} is not supported by the dcgan nets; use one of {sorted(_STAGES)}.')
+    return _STAGES[image_size]
+
+
+def _norm(train, axis_name):
+    return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name if train else None)
+
+
+class Downsampler(nn.Module):
+    """Conv stack 2x down per stage, then a dense head with `out_dim` outputs (codes or one logit)."""
+
+    out_dim: int
+    image_size: int
+    width: int = 64
+    axis_name: str | None = None
+
+    @nn.compact
+    def __call__(self, x, train: bool = True):
+        for i in range(num_stages(self.image_size)):
+            x = nn.Conv(self.width * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), kernel_init=_INIT)(x)
+            if i > 0:
+                x = _norm(train, self.axis_name)(x)
+            x = nn.leaky_relu(x, 0.2)
+        return nn.Dense(self.out_dim, kernel_init=_INIT)(x.reshape(x.shape[0], -1))
+
+
+class Generator(nn.Module):
+    """Dense to the smallest feature map, then `UpConv` stages halving the width, tanh image in [-1, 1]."""
+
+    image_size: int
+    channels: int
+    width: int = 64
+    axis_name: str | None = None
+
+    @nn.compact
+    def __call__(self, z, train: bool = True):
+        stages = num_stages(self.image_size)
+        base = self.image_size // 2**stages
+        x = nn.Dense(base * base * self.width * 2 ** (stages - 1), kernel_init=_INIT)(z)
+        x = x.reshape(z.shape[0], base, base, -1)
+        x = nn.relu(_norm(train, self.axis_name)(x))
+        for i in reversed(range(stages - 1)):
+            x = UpConv(self.width * 2**i, kernel_init=_INIT)(x)
+            x = nn.relu(_norm(train, self.axis_name)(x))
+        return jnp.tanh(UpConv(self.channels, kernel_init=_INIT)(x))

@@ -1,0 +1,75 @@
+"""The one place that touches devices: the mesh, batch placement and the data-parallel step.
+
+Data parallelism with pmap semantics, written as `jax.jit(jax.shard_map(...))` over a 1-D mesh ('data',) of all
+devices of all processes: state replicated (P()), batch sharded (P('data')).
+
+Pitfall (measured, DESIGN.md): inside shard_map, `jax.grad` of a per-device loss w.r.t. replicated params already
+returns the *sum* over devices. Methods therefore differentiate `lax.pmean(loss, DATA_AXIS)`, never pmean grads.
+"""
+
+import jax
+import numpy as np
+from absl import logging
+from jax import lax
+from jax.sharding import AxisType, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+DATA_AXIS = 'data'
+
+
+def make_mesh() -> jax.sharding.Mesh:
+    # Auto axis: the classic pmap-like semantics (jax.make_mesh defaults to Explicit sharding in JAX 0.10).
+    return jax.make_mesh((jax.device_count(),), (DATA_AXIS,), axis_types=(AxisType.Auto,), devices=jax.devices())
+
+
+def check_batch_size(batch_size: int, mesh: jax.sharding.Mesh) -> tuple[int, int]:
+    """Validates the global batch once; returns (per-process, per-device) sizes and logs all three."""
+    devices, processes = mesh.devices.size, jax.process_count()
+    if batch_size <= 0 or batch_size % devices:
+        raise ValueError(
+            f'batch_size={batch_size} must be a positive multiple of the number of devices ({devices}); '
+            f'e.g. --config.batch_size={max(1, batch_size // devices) * devices or devices}.'
+        )
+    per_process, per_device = batch_size // processes, batch_size // devices
+    logging.info('Global batch %d = %d processes x %d; per device %d (%d devices).',
+                 batch_size, processes, per_process, per_device, devices)
+    return per_process, per_device
+
+
+def replicated(mesh):
+    return NamedSharding(mesh, P())
+
+
+def to_global_batch(process_batch: np.ndarray, mesh) -> jax.Array:
+    """Stitches each process's rows into one global array sharded over 'data'."""
+    return jax.make_array_from_process_local_data(NamedSharding(mesh, P(DATA_AXIS)), process_batch)
+
+
+def shard_step(update, mesh):
+    """jit(shard_map(update)) with the step's key folded from the root key and the state's step counter.
+
+    `update(state, batch, rng) -> (state, metrics)` sees its device's rows of the batch; the returned function takes
+    `(state, global_batch, root_key)` and donates the old state.
+    """
+
+    def step(state, batch, root_key):
+        return update(state, batch, jax.random.fold_in(root_key, state.step))
+
+    mapped = jax.shard_map(step, mesh=mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=(P(), P()))
+    return jax.jit(mapped, donate_argnums=0)
+
+
+def normal_rows(key, local_shape):
+    """N(0, I) noise for this device's rows of a global batch, inside shard_map.
+
+    Draws the *global* batch from the replicated key and keeps this device's slice, so the noise every example
+    gets (and hence the step) does not depend on the device count.
+    """
+    count, index = lax.axis_size(DATA_AXIS), lax.axis_index(DATA_AXIS)
+    rows = local_shape[0]
+    full = jax.random.normal(key, (count * rows, *local_shape[1:]))
+    return lax.dynamic_slice_in_dim(full, index * rows, rows)
+
+
+def pmean(tree):
+    return lax.pmean(tree, DATA_AXIS)

@@ -1,0 +1,115 @@
+"""`train_and_evaluate(config, workdir)`: data -> state -> jit(shard_map(step)) -> writers -> checkpoints.
+
+Read top to bottom like big_vision's train.py. No globals: everything a run needs is built here from `config`.
+"""
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import logging
+
+from aegan import checkpointing, data, methods, parallel, writers
+from aegan.metrics.mode_coverage import mixture_coverage
+
+NUM_SAMPLES_2D = 2500  # PacGAN/VEEGAN's `num_log_figure_sample`.
+NUM_IMAGES = 64
+
+
+def validate_loop_config(config) -> None:
+    for key in ('num_train_steps', 'log_every_steps', 'sample_every_steps', 'checkpoint_every_steps',
+                'max_checkpoints_to_keep'):
+        value = config[key]
+        if not (isinstance(value, int) and value >= 1):
+            raise ValueError(f'{key}={value!r} must be an integer >= 1.')
+
+
+def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
+    """Returns `evaluate(state, step) -> scalars`: sample grids / reconstructions, or 2D scatter + mode coverage."""
+    sample = jax.jit(method.sample, static_argnums=2)
+    reconstruct = jax.jit(method.reconstruct) if method.reconstruct else None
+    is_2d = dataset.shape == (2,)
+    test = dataset.test_data
+
+    def evaluate(state, step: int) -> dict:
+        scalars = {}
+        if is_2d:
+            points = np.asarray(jax.device_get(sample(state, key, NUM_SAMPLES_2D)))
+            writer.write_scatter(step, 'samples', points, dataset.info.get('centers'))
+            if 'centers' in dataset.info:
+                coverage = mixture_coverage(points, dataset.info['centers'], dataset.info['std'])
+                scalars.update({f'eval/{k}': float(v) for k, v in coverage.items()})
+            if reconstruct is not None and test is not None:
+                rec = np.asarray(jax.device_get(reconstruct(state, jnp.asarray(test[:NUM_SAMPLES_2D]))))
+                scalars['eval/reconstruction_l1'] = float(np.abs(rec - test[: len(rec)]).mean())
+        else:
+            writer.write_image_grid(step, 'samples', jax.device_get(sample(state, key, NUM_IMAGES)))
+            if reconstruct is not None and test is not None:
+                originals = test[: NUM_IMAGES // 2]
+                rec = np.asarray(jax.device_get(reconstruct(state, jnp.asarray(originals))))
+                # Rows alternate original / reconstruction.
+                pairs = np.stack([originals, rec], 1).reshape(-1, *originals.shape[1:])
+                writer.write_image_grid(step, 'reconstructions', pairs)
+                scalars['eval/reconstruction_l1'] = float(np.abs(rec - originals).mean())
+        return scalars
+
+    return evaluate
+
+
+def train_and_evaluate(config, workdir: str):
+    """Trains `config.method` on `config.data` into `workdir`, resuming from its latest checkpoint.
+
+    Returns the final TrainState (replicated over all devices).
+    """
+    workdir = os.path.abspath(workdir)
+    # ---- Checks that fail fast, before anything is written. ----------------------------------------------------
+    validate_loop_config(config)
+    mesh = parallel.make_mesh()
+    parallel.check_batch_size(config.batch_size, mesh)
+    dataset = data.get_dataset(config.data)
+    method = methods.get_method(config, dataset.shape)
+    checkpointing.save_config(config, workdir)
+
+    # ---- State: restored from the newest readable checkpoint, or initialised replicated. -------------------------
+    init_key, step_key, eval_key = jax.random.split(jax.random.key(config.seed), 3)
+    example = jnp.zeros((1, *dataset.shape), jnp.float32)
+    init = jax.jit(lambda: method.init(init_key, example), out_shardings=parallel.replicated(mesh))
+    manager = checkpointing.make_manager(workdir, config)
+    state, restored = checkpointing.restore_or_init(manager, init, workdir)
+    start = int(jax.device_get(state.step))
+    if restored is not None:
+        logging.info('Resumed from %s/checkpoints/%d.', workdir, restored)
+
+    # ---- Step, writers. ------------------------------------------------------------------------------------------
+    update = parallel.shard_step(method.update, mesh)
+    writer = writers.MetricWriter(workdir, enabled=jax.process_index() == 0)
+    evaluate = make_evaluator(method, dataset, writer, eval_key)
+    progress = writers.Progress(config.num_train_steps, start)
+    total = config.num_train_steps
+    logging.info('Training %s on %s: steps %d -> %d on %d device(s).', method.name, dataset.name, start, total,
+                 jax.device_count())
+
+    # ---- Loop. The batch of a step is a pure function of (seed, step), so resumption is exact. ----------------
+    step = start
+    with writers.preemption_flag() as preempted:
+        while step < total:
+            rows = dataset.process_batch(config.seed, step, config.batch_size, jax.process_index(),
+                                         jax.process_count())
+            state, metrics = update(state, parallel.to_global_batch(rows, mesh), step_key)
+            step += 1
+            last = step == total
+            if step % config.log_every_steps == 0 or last:
+                scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
+                writer.write_scalars(step, {**scalars, **progress.report(step)})
+            if step % config.sample_every_steps == 0 or last:
+                writer.write_scalars(step, evaluate(state, step))
+            stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
+            checkpointing.save(manager, step, state, force=last or stop)
+            if stop:
+                logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
+                break
+    manager.wait_until_finished()
+    manager.close()
+    writer.close()
+    return state

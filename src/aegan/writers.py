@@ -1,0 +1,128 @@
+"""Run outputs: scalar metrics (TensorBoard event files + log), progress (steps/s, ETA), PNG images, preemption.
+
+TensorBoard files are written with tensorboardX: clu's metric writers import all of TensorFlow just to write
+event files. Only process 0 writes; other processes log.
+"""
+
+import contextlib
+import math
+import os
+import signal
+import threading
+import time
+
+import matplotlib
+
+matplotlib.use('Agg')  # Headless: no display on training machines.
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from absl import logging  # noqa: E402
+from PIL import Image  # noqa: E402
+
+
+class MetricWriter:
+    """Scalars to TensorBoard and the log; images to `<workdir>/images/*.png` (process 0 only when not enabled)."""
+
+    def __init__(self, workdir: str, enabled: bool):
+        self.enabled = enabled
+        self.image_dir = os.path.join(workdir, 'images')
+        self._tb = None
+        if enabled:
+            from tensorboardX import SummaryWriter
+
+            os.makedirs(self.image_dir, exist_ok=True)
+            self._tb = SummaryWriter(logdir=os.path.join(workdir, 'tensorboard'))
+
+    def write_scalars(self, step: int, scalars: dict) -> None:
+        logging.info('[%d] %s', step, ', '.join(f'{k}={_fmt(v)}' for k, v in sorted(scalars.items())))
+        if self._tb is not None:
+            for name, value in scalars.items():
+                self._tb.add_scalar(name, float(value), step)
+            self._tb.flush()
+
+    def write_image_grid(self, step: int, name: str, images: np.ndarray) -> str | None:
+        """Writes NHWC images in [-1, 1] as one square-ish grid PNG; returns its path."""
+        if not self.enabled:
+            return None
+        grid = image_grid(images)
+        path = os.path.join(self.image_dir, f'{name}_{step:07d}.png')
+        Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(path)
+        self._tb.add_image(name, grid, step, dataformats='HWC')
+        return path
+
+    def write_scatter(self, step: int, name: str, points: np.ndarray, centers: np.ndarray | None) -> str | None:
+        """Writes 2D points (and the mixture's modes) as a scatter-plot PNG; returns its path."""
+        if not self.enabled:
+            return None
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5, label='samples')
+        if centers is not None:
+            ax.scatter(centers[:, 0], centers[:, 1], s=40, marker='x', c='red', label='modes')
+        ax.set_aspect('equal')
+        ax.legend(loc='upper right')
+        ax.set_title(f'{name}, step {step}')
+        path = os.path.join(self.image_dir, f'{name}_{step:07d}.png')
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+        return path
+
+    def close(self) -> None:
+        if self._tb is not None:
+            self._tb.close()
+
+
+def _fmt(value) -> str:
+    return f'{value:.4g}' if isinstance(value, float) else str(value)
+
+
+def image_grid(images: np.ndarray) -> np.ndarray:
+    """[n, h, w, c] in [-1, 1] -> one uint8 [rows*h, cols*w, c] image, 1 px dark borders."""
+    images = np.clip((np.asarray(images, np.float32) + 1) * 127.5, 0, 255).astype(np.uint8)
+    n, h, w, c = images.shape
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    grid = np.zeros((rows * (h + 1) + 1, cols * (w + 1) + 1, c), np.uint8)
+    for i, image in enumerate(images):
+        r, q = divmod(i, cols)
+        grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + q * (w + 1) : 1 + q * (w + 1) + w] = image
+    return grid
+
+
+class Progress:
+    """Steps per second and ETA, measured between reports (the first report includes compilation)."""
+
+    def __init__(self, total_steps: int, start_step: int):
+        self.total_steps = total_steps
+        self._last_step, self._last_time = start_step, time.perf_counter()
+
+    def report(self, step: int) -> dict:
+        now = time.perf_counter()
+        rate = (step - self._last_step) / max(now - self._last_time, 1e-9)
+        self._last_step, self._last_time = step, now
+        return {'steps_per_sec': rate, 'eta_min': (self.total_steps - step) / max(rate, 1e-9) / 60}
+
+
+@contextlib.contextmanager
+def preemption_flag():
+    """Yields a callable that turns True after SIGTERM (or SIGINT); restores the previous handlers on exit.
+
+    The loop checks it every step and then saves a checkpoint and returns, so a preempted job resumes where it was.
+    Signals can only be handled in the main thread; elsewhere the flag stays False.
+    """
+    event = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield event.is_set
+        return
+
+    def handler(signum, frame):
+        del frame
+        logging.warning('Received %s: saving a checkpoint and stopping.', signal.Signals(signum).name)
+        event.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield event.is_set
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
