@@ -22,15 +22,18 @@ RESUMABLE_KEYS = ('num_train_steps', 'log_every_steps', 'sample_every_steps', 'c
 
 
 def make_manager(workdir: str, config) -> ocp.CheckpointManager:
-    options = ocp.CheckpointManagerOptions(
-        max_to_keep=config.max_checkpoints_to_keep, save_interval_steps=config.checkpoint_every_steps, create=True
-    )
+    options = ocp.CheckpointManagerOptions(max_to_keep=config.max_checkpoints_to_keep, create=True)
     return ocp.CheckpointManager(os.path.join(os.path.abspath(workdir), 'checkpoints'), options=options)
 
 
-def save(manager: ocp.CheckpointManager, step: int, state, force: bool = False) -> bool:
-    """Saves `state` as step `step` when the interval says so (or `force`); asynchronous."""
-    return manager.save(step, args=ocp.args.StandardSave(state), force=force)
+def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force: bool = False) -> bool:
+    """Saves `state` as step `step` every `interval` steps (or when `force`); asynchronous.
+
+    The schedule is ours, not Orbax's `save_interval_steps`, which also saves the first step of every run.
+    """
+    if not (force or step % interval == 0):
+        return False
+    return manager.save(step, args=ocp.args.StandardSave(state), force=True)
 
 
 def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir: str):

@@ -17,9 +17,11 @@ from jax.sharding import PartitionSpec as P
 DATA_AXIS = 'data'
 
 
-def make_mesh() -> jax.sharding.Mesh:
+def make_mesh(devices=None) -> jax.sharding.Mesh:
+    """A 1-D ('data',) mesh over `devices` (default: all devices of all processes)."""
+    devices = jax.devices() if devices is None else list(devices)
     # Auto axis: the classic pmap-like semantics (jax.make_mesh defaults to Explicit sharding in JAX 0.10).
-    return jax.make_mesh((jax.device_count(),), (DATA_AXIS,), axis_types=(AxisType.Auto,), devices=jax.devices())
+    return jax.make_mesh((len(devices),), (DATA_AXIS,), axis_types=(AxisType.Auto,), devices=devices)
 
 
 def check_batch_size(batch_size: int, mesh: jax.sharding.Mesh) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from aegan import trainer
+from aegan import trainer, writers
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (a get_config() .py file).',
@@ -22,6 +22,7 @@ flags.mark_flags_as_required(['config', 'workdir'])
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+    writers.quiet_library_logs()
     if FLAGS.distributed:
         jax.distributed.initialize()
     logging.info('JAX %s: process %d of %d, %d local / %d global devices (%s).', jax.__version__,

@@ -105,7 +105,7 @@ def train_and_evaluate(config, workdir: str):
             if step % config.sample_every_steps == 0 or last:
                 writer.write_scalars(step, evaluate(state, step))
             stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
-            checkpointing.save(manager, step, state, force=last or stop)
+            checkpointing.save(manager, step, state, config.checkpoint_every_steps, force=last or stop)
             if stop:
                 logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
                 break

@@ -5,6 +5,7 @@ event files. Only process 0 writes; other processes log.
 """
 
 import contextlib
+import logging as pylogging
 import math
 import os
 import signal
@@ -126,3 +127,14 @@ def preemption_flag():
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+class _LibraryInfoFilter(pylogging.Filter):
+    """Drops INFO/DEBUG records from Orbax (dozens of lines per save), keeps its warnings and errors."""
+
+    def filter(self, record):
+        return record.levelno >= pylogging.WARNING or '/orbax/' not in record.pathname
+
+
+def quiet_library_logs() -> None:
+    logging.get_absl_handler().addFilter(_LibraryInfoFilter())

@@ -37,7 +37,9 @@ class Downsampler(nn.Module):
     @nn.compact
     def __call__(self, x, train: bool = True):
         for i in range(num_stages(self.image_size)):
-            x = nn.Conv(self.width * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), kernel_init=_INIT)(x)
+            # No bias before BatchNorm: its gradient is exactly 0, and Adam would turn float noise into lr-sized steps.
+            x = nn.Conv(self.width * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), use_bias=i == 0,
+                        kernel_init=_INIT)(x)
             if i > 0:
                 x = _norm(train, self.axis_name)(x)
             x = nn.leaky_relu(x, 0.2)
@@ -56,10 +58,10 @@ class Generator(nn.Module):
     def __call__(self, z, train: bool = True):
         stages = num_stages(self.image_size)
         base = self.image_size // 2**stages
-        x = nn.Dense(base * base * self.width * 2 ** (stages - 1), kernel_init=_INIT)(z)
+        x = nn.Dense(base * base * self.width * 2 ** (stages - 1), use_bias=False, kernel_init=_INIT)(z)
         x = x.reshape(z.shape[0], base, base, -1)
         x = nn.relu(_norm(train, self.axis_name)(x))
         for i in reversed(range(stages - 1)):
-            x = UpConv(self.width * 2**i, kernel_init=_INIT)(x)
+            x = UpConv(self.width * 2**i, use_bias=False, kernel_init=_INIT)(x)
             x = nn.relu(_norm(train, self.axis_name)(x))
         return jnp.tanh(UpConv(self.channels, kernel_init=_INIT)(x))

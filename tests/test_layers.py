@@ -1,0 +1,62 @@
+"""UpConv equals a 4x4 / stride-2 / pad-1 transposed convolution; the DCGAN nets produce the right shapes."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from aegan.nets import Downsampler, Generator, UpConv
+
+
+def conv_transpose_reference(x, kernel, bias):
+    """Direct scatter definition (PyTorch ConvTranspose2d, stride 2, padding 1): out[2m - 1 + k] += x[m] K[k]."""
+    n, h, w, _ = x.shape
+    out = np.zeros((n, 2 * h + 2, 2 * w + 2, kernel.shape[-1]))
+    for i in range(h):
+        for j in range(w):
+            for ki in range(4):
+                for kj in range(4):
+                    out[:, 2 * i + ki, 2 * j + kj] += x[:, i, j] @ kernel[ki, kj]
+    return out[:, 1 : 2 * h + 1, 1 : 2 * w + 1] + bias
+
+
+@pytest.mark.parametrize('shape', [(2, 3, 5, 4), (1, 4, 4, 2)])
+def test_upconv_equals_transposed_convolution(shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    layer = UpConv(3, kernel_init=jax.nn.initializers.normal(1.0))
+    variables = layer.init(jax.random.key(0), x)
+    variables = jax.tree.map(lambda v: v + 0.1, variables)  # non-zero bias
+    got = np.asarray(layer.apply(variables, x))
+    want = conv_transpose_reference(x, np.asarray(variables['params']['kernel']),
+                                    np.asarray(variables['params']['bias']))
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_upconv_gradients_match_lax_conv_transpose():
+    x = jax.random.normal(jax.random.key(1), (2, 4, 4, 3))
+    layer = UpConv(2, use_bias=False)
+    params = layer.init(jax.random.key(2), x)
+    kernel = params['params']['kernel']
+
+    def reference(k, x):  # the same map via lax.conv_transpose with a flipped kernel
+        return jax.lax.conv_transpose(x, k[::-1, ::-1], (2, 2), ((2, 2), (2, 2)), dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
+
+    g_ours = jax.grad(lambda k, x: jnp.sum(jnp.sin(layer.apply({'params': {'kernel': k}}, x))), argnums=(0, 1))(kernel, x)
+    g_ref = jax.grad(lambda k, x: jnp.sum(jnp.sin(reference(k, x))), argnums=(0, 1))(kernel, x)
+    for a, b in zip(g_ours, g_ref):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.parametrize('size,channels', [(28, 3), (32, 3), (64, 3), (28, 1)])
+def test_dcgan_shapes(size, channels):
+    z = jnp.zeros((2, 8))
+    gen = Generator(size, channels, width=4)
+    images, _ = gen.init_with_output(jax.random.key(0), z, train=False)
+    assert images.shape == (2, size, size, channels)
+    logits, _ = Downsampler(1, size, width=4).init_with_output(jax.random.key(0), images, train=False)
+    assert logits.shape == (2, 1)
+
+
+def test_unsupported_image_size_is_a_clear_error():
+    with pytest.raises(ValueError, match='image_size=48'):
+        Generator(48, 3).init(jax.random.key(0), jnp.zeros((1, 4)), train=False)
