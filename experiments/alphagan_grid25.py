@@ -2,9 +2,10 @@
 
     python -m aegan.train --config=experiments/alphagan_grid25.py --workdir=/tmp/alphagan_grid25
 
-Expected: about 3 minutes on 2 CPU cores; 25/25 modes expected (not yet measured) recovered (eval/modes in the log, scatter plots in
-<workdir>/images). Nets: MLPs (PacGAN uses 2D data and a 2-D N(0, I) prior). The α-GAN paper gives no 2D setup;
-the optimiser follows victor-shepardson/alpha-GAN (Adam, betas (0.5, 0.9), 2 E+G steps per D, C step).
+Expected: about 3 minutes on 2 CPU cores; eval/modes in the log (of 25; not yet measured for this config),
+scatter plots in <workdir>/images. Nets: MLPs (PacGAN uses 2D data and a 2-D N(0, I) prior). The α-GAN paper
+gives no 2D setup; the optimiser follows victor-shepardson/alpha-GAN (Adam, betas (0.5, 0.9), 2 E+G steps
+per D and C step).
 """
 
 from aegan.configs import adam, base_config

@@ -4,7 +4,8 @@
 
 Expected: about 2 minutes on 2 CPU cores; 8/8 modes recovered (eval/modes in the log, scatter plots in
 <workdir>/images). Nets: MLPs (PacGAN uses 2D data and a 2-D N(0, I) prior). The α-GAN paper gives no 2D setup;
-the optimiser follows victor-shepardson/alpha-GAN (Adam, betas (0.5, 0.9), 2 E+G steps per D, C step).
+the optimiser follows victor-shepardson/alpha-GAN (Adam, betas (0.5, 0.9), 2 E+G steps
+per D and C step).
 """
 
 from aegan.configs import adam, base_config

@@ -16,8 +16,15 @@ STEPS = 120
 
 
 def train_command(workdir, *overrides):
-    return [sys.executable, '-m', 'aegan.train', '--config=tests/configs/alphagan_tiny.py:ring8',
-            f'--workdir={workdir}', f'--config.num_train_steps={STEPS}', *overrides]
+    return [
+        sys.executable,
+        '-m',
+        'aegan.train',
+        '--config=tests/configs/alphagan_tiny.py:ring8',
+        f'--workdir={workdir}',
+        f'--config.num_train_steps={STEPS}',
+        *overrides,
+    ]
 
 
 def env():
@@ -25,8 +32,9 @@ def env():
 
 
 def run(repo, workdir, *overrides, check=True):
-    result = subprocess.run(train_command(workdir, *overrides), cwd=repo, env=env(), capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        train_command(workdir, *overrides), cwd=repo, env=env(), capture_output=True, text=True, timeout=300
+    )
     if check and result.returncode != 0:
         raise AssertionError(f'train failed ({result.returncode}):\n{result.stderr[-3000:]}')
     return result
@@ -62,8 +70,9 @@ def reference(repo, tmp_path_factory):
 
 def kill_when(repo, workdir, ready, sig=signal.SIGKILL, timeout=120):
     """Starts training, sends `sig` as soon as `ready(workdir)` is true, returns the finished process."""
-    process = subprocess.Popen(train_command(workdir), cwd=repo, env=env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        train_command(workdir), cwd=repo, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.time() + timeout
     while not ready(workdir) and process.poll() is None and time.time() < deadline:
         time.sleep(0.02)
@@ -87,8 +96,9 @@ def test_sigkill_then_resume_gives_identical_parameters(repo, tmp_path, referenc
 def test_sigterm_saves_and_exits_cleanly_then_resumes(repo, tmp_path, reference):
     workdir = str(tmp_path)
     # No interval checkpoint before the signal: anything saved is the preemption save.
-    process, stderr = kill_when(repo, workdir, lambda w: os.path.exists(os.path.join(w, 'tensorboard')),
-                                sig=signal.SIGTERM)
+    process, stderr = kill_when(
+        repo, workdir, lambda w: os.path.exists(os.path.join(w, 'tensorboard')), sig=signal.SIGTERM
+    )
     if process.returncode == 0 and steps(workdir) == [STEPS]:
         pytest.skip('the run finished before SIGTERM arrived')
     assert process.returncode == 0, stderr[-3000:]

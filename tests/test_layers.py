@@ -27,8 +27,9 @@ def test_upconv_equals_transposed_convolution(shape):
     variables = layer.init(jax.random.key(0), x)
     variables = jax.tree.map(lambda v: v + 0.1, variables)  # non-zero bias
     got = np.asarray(layer.apply(variables, x))
-    want = conv_transpose_reference(x, np.asarray(variables['params']['kernel']),
-                                    np.asarray(variables['params']['bias']))
+    want = conv_transpose_reference(
+        x, np.asarray(variables['params']['kernel']), np.asarray(variables['params']['bias'])
+    )
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
@@ -39,9 +40,13 @@ def test_upconv_gradients_match_lax_conv_transpose():
     kernel = params['params']['kernel']
 
     def reference(k, x):  # the same map via lax.conv_transpose with a flipped kernel
-        return jax.lax.conv_transpose(x, k[::-1, ::-1], (2, 2), ((2, 2), (2, 2)), dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
+        return jax.lax.conv_transpose(
+            x, k[::-1, ::-1], (2, 2), ((2, 2), (2, 2)), dimension_numbers=('NHWC', 'HWIO', 'NHWC')
+        )
 
-    g_ours = jax.grad(lambda k, x: jnp.sum(jnp.sin(layer.apply({'params': {'kernel': k}}, x))), argnums=(0, 1))(kernel, x)
+    g_ours = jax.grad(lambda k, x: jnp.sum(jnp.sin(layer.apply({'params': {'kernel': k}}, x))), argnums=(0, 1))(
+        kernel, x
+    )
     g_ref = jax.grad(lambda k, x: jnp.sum(jnp.sin(reference(k, x))), argnums=(0, 1))(kernel, x)
     for a, b in zip(g_ours, g_ref):
         np.testing.assert_allclose(a, b, atol=1e-4)

@@ -34,8 +34,11 @@ def test_one_and_four_devices_give_the_same_update(config_factory, dataset_name)
     state4, metrics4 = run_steps(method, dataset, config, 4)
     initial = jax.device_get(method.init(jax.random.key(0), jnp.zeros((1, *dataset.shape))))
     assert int(state1.step) == int(state4.step) == 2
-    leaves = zip(jax.tree_util.tree_leaves_with_path(state1.params), jax.tree.leaves(state4.params),
-                 jax.tree.leaves(initial.params))
+    leaves = zip(
+        jax.tree_util.tree_leaves_with_path(state1.params),
+        jax.tree.leaves(state4.params),
+        jax.tree.leaves(initial.params),
+    )
     for (path, a), b, a0 in leaves:
         np.testing.assert_allclose(a, b, err_msg=jax.tree_util.keystr(path), **TOLERANCE)
         assert not np.array_equal(a, a0), f'{jax.tree_util.keystr(path)} did not change'
@@ -51,6 +54,12 @@ def test_batch_size_must_divide_over_devices():
 def test_normal_rows_are_the_global_draw():
     mesh = parallel.make_mesh()
     key = jax.random.key(3)
-    rows = jax.jit(jax.shard_map(lambda k: parallel.normal_rows(k, (2, 3)), mesh=mesh, in_specs=jax.sharding.PartitionSpec(),
-                                 out_specs=jax.sharding.PartitionSpec(parallel.DATA_AXIS)))(key)
+    rows = jax.jit(
+        jax.shard_map(
+            lambda k: parallel.normal_rows(k, (2, 3)),
+            mesh=mesh,
+            in_specs=jax.sharding.PartitionSpec(),
+            out_specs=jax.sharding.PartitionSpec(parallel.DATA_AXIS),
+        )
+    )(key)
     np.testing.assert_array_equal(rows, jax.random.normal(key, (8, 3)))

@@ -17,8 +17,13 @@ import orbax.checkpoint as ocp
 from absl import logging
 
 # Keys a resumed run may change (a longer schedule, other logging); any other change needs a new workdir.
-RESUMABLE_KEYS = ('num_train_steps', 'log_every_steps', 'sample_every_steps', 'checkpoint_every_steps',
-                  'max_checkpoints_to_keep')
+RESUMABLE_KEYS = (
+    'num_train_steps',
+    'log_every_steps',
+    'sample_every_steps',
+    'checkpoint_every_steps',
+    'max_checkpoints_to_keep',
+)
 
 
 def make_manager(workdir: str, config) -> ocp.CheckpointManager:
@@ -48,8 +53,13 @@ def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir: str):
             return manager.restore(step, args=ocp.args.StandardRestore(abstract)), step
         except Exception as e:  # Orbax raises many types for unreadable data; any of them means "skip this one".
             target = os.path.join(os.path.abspath(workdir), 'corrupt_checkpoints', f'{step}-{int(time.time())}')
-            logging.warning('Checkpoint at step %d is unreadable (%s: %s). Moved it to %s; trying the previous one.',
-                            step, type(e).__name__, str(e).splitlines()[0][:300], target)
+            logging.warning(
+                'Checkpoint at step %d is unreadable (%s: %s). Moved it to %s; trying the previous one.',
+                step,
+                type(e).__name__,
+                str(e).splitlines()[0][:300],
+                target,
+            )
             if jax.process_index() == 0:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 shutil.move(os.path.join(str(manager.directory), str(step)), target)
@@ -85,13 +95,16 @@ def save_config(config, workdir: str) -> None:
             old = json.load(f)
         old_flat, new_flat = _flatten(old), _flatten(new)
         changed = sorted(
-            k for k in old_flat.keys() | new_flat.keys()
+            k
+            for k in old_flat.keys() | new_flat.keys()
             if old_flat.get(k) != new_flat.get(k) and k not in RESUMABLE_KEYS
         )
         if changed:
             diff = '\n'.join(f'  {k}: {old_flat.get(k)!r} -> {new_flat.get(k)!r}' for k in changed)
-            raise ValueError(f'{workdir} holds a run with a different config; resuming it with these changes would '
-                             f'mix two experiments:\n{diff}\nUse a new --workdir, or drop these overrides.')
+            raise ValueError(
+                f'{workdir} holds a run with a different config; resuming it with these changes would '
+                f'mix two experiments:\n{diff}\nUse a new --workdir, or drop these overrides.'
+            )
     if jax.process_index() == 0:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path + '.tmp', 'w') as f:

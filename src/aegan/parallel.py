@@ -33,8 +33,14 @@ def check_batch_size(batch_size: int, mesh: jax.sharding.Mesh) -> tuple[int, int
             f'e.g. --config.batch_size={max(1, batch_size // devices) * devices or devices}.'
         )
     per_process, per_device = batch_size // processes, batch_size // devices
-    logging.info('Global batch %d = %d processes x %d; per device %d (%d devices).',
-                 batch_size, processes, per_process, per_device, devices)
+    logging.info(
+        'Global batch %d = %d processes x %d; per device %d (%d devices).',
+        batch_size,
+        processes,
+        per_process,
+        per_device,
+        devices,
+    )
     return per_process, per_device
 
 

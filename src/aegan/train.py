@@ -11,11 +11,13 @@ from ml_collections import config_flags
 from aegan import trainer, writers
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file('config', None, 'Experiment config file (a get_config() .py file).',
-                                lock_config=True)
+config_flags.DEFINE_config_file('config', None, 'Experiment config file (a get_config() .py file).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Where checkpoints, config.json, TensorBoard files and images go.')
-flags.DEFINE_bool('distributed', False, 'Call jax.distributed.initialize() (multi-host; auto-detects SLURM, '
-                  'Cloud TPU VMs, Open MPI, Kubernetes).')
+flags.DEFINE_bool(
+    'distributed',
+    False,
+    'Call jax.distributed.initialize() (multi-host; auto-detects SLURM, Cloud TPU VMs, Open MPI, Kubernetes).',
+)
 flags.mark_flags_as_required(['config', 'workdir'])
 
 
@@ -25,9 +27,15 @@ def main(argv):
     writers.quiet_library_logs()
     if FLAGS.distributed:
         jax.distributed.initialize()
-    logging.info('JAX %s: process %d of %d, %d local / %d global devices (%s).', jax.__version__,
-                 jax.process_index(), jax.process_count(), jax.local_device_count(), jax.device_count(),
-                 jax.default_backend())
+    logging.info(
+        'JAX %s: process %d of %d, %d local / %d global devices (%s).',
+        jax.__version__,
+        jax.process_index(),
+        jax.process_count(),
+        jax.local_device_count(),
+        jax.device_count(),
+        jax.default_backend(),
+    )
     trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
 
 

@@ -18,8 +18,13 @@ NUM_IMAGES = 64
 
 
 def validate_loop_config(config) -> None:
-    for key in ('num_train_steps', 'log_every_steps', 'sample_every_steps', 'checkpoint_every_steps',
-                'max_checkpoints_to_keep'):
+    for key in (
+        'num_train_steps',
+        'log_every_steps',
+        'sample_every_steps',
+        'checkpoint_every_steps',
+        'max_checkpoints_to_keep',
+    ):
         value = config[key]
         if not (isinstance(value, int) and value >= 1):
             raise ValueError(f'{key}={value!r} must be an integer >= 1.')
@@ -57,15 +62,20 @@ def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
     return evaluate
 
 
-def train_and_evaluate(config, workdir: str):
+def train_and_evaluate(config, workdir: str, devices=None):
     """Trains `config.method` on `config.data` into `workdir`, resuming from its latest checkpoint.
 
-    Returns the final TrainState (replicated over all devices).
+    Args:
+      config: the experiment's ConfigDict.
+      workdir: where config.json, checkpoints/, tensorboard/ and images/ go.
+      devices: the devices to train on (default: all devices of all processes).
+
+    Returns the final TrainState (replicated over the devices).
     """
     workdir = os.path.abspath(workdir)
     # ---- Checks that fail fast, before anything is written. ----------------------------------------------------
     validate_loop_config(config)
-    mesh = parallel.make_mesh()
+    mesh = parallel.make_mesh(devices)
     parallel.check_batch_size(config.batch_size, mesh)
     dataset = data.get_dataset(config.data)
     method = methods.get_method(config, dataset.shape)
@@ -87,15 +97,15 @@ def train_and_evaluate(config, workdir: str):
     evaluate = make_evaluator(method, dataset, writer, eval_key)
     progress = writers.Progress(config.num_train_steps, start)
     total = config.num_train_steps
-    logging.info('Training %s on %s: steps %d -> %d on %d device(s).', method.name, dataset.name, start, total,
-                 jax.device_count())
+    logging.info(
+        'Training %s on %s: steps %d -> %d on %d device(s).', method.name, dataset.name, start, total, mesh.devices.size
+    )
 
     # ---- Loop. The batch of a step is a pure function of (seed, step), so resumption is exact. ----------------
     step = start
     with writers.preemption_flag() as preempted:
         while step < total:
-            rows = dataset.process_batch(config.seed, step, config.batch_size, jax.process_index(),
-                                         jax.process_count())
+            rows = dataset.process_batch(config.seed, step, config.batch_size, jax.process_index(), jax.process_count())
             state, metrics = update(state, parallel.to_global_batch(rows, mesh), step_key)
             step += 1
             last = step == total

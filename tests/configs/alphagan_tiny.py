@@ -18,6 +18,7 @@ def get_config(dataset='ring8'):
     else:
         config.model = dict(kind='dcgan', z_dim=8, width=4, code_disc_hidden=(16,))
     config.alphagan = dict(lambda_rec=10.0, generator_steps=2)
-    config.optim = {net: adam(1e-3, 0.5, 0.9)
-                    for net in ('encoder', 'generator', 'discriminator', 'code_discriminator')}
+    config.optim = {
+        net: adam(1e-3, 0.5, 0.9) for net in ('encoder', 'generator', 'discriminator', 'code_discriminator')
+    }
     return config

@@ -62,6 +62,9 @@ def stacked_mnist(data_config) -> Dataset:
     test_index = np.random.default_rng([2**31 - 1]).integers(0, len(test_x), size=(1000, 3))
     test_labels = test_y[test_index] @ np.array([100, 10, 1])
     return Dataset(
-        'stacked_mnist', (28, 28, 3), global_batch, stack_digits(test_x, test_index),
+        'stacked_mnist',
+        (28, 28, 3),
+        global_batch,
+        stack_digits(test_x, test_index),
         {'num_modes': 1000, 'test_labels': test_labels},
     )

@@ -51,7 +51,9 @@ def _in_memory(name: str, train: np.ndarray, test: np.ndarray | None) -> Dataset
 
 
 def cifar10(data_config) -> Dataset:
-    return _in_memory('cifar10', _load_split('cifar10', data_config, 'train'), _load_split('cifar10', data_config, 'test'))
+    return _in_memory(
+        'cifar10', _load_split('cifar10', data_config, 'train'), _load_split('cifar10', data_config, 'test')
+    )
 
 
 def center_crop_resize(images: np.ndarray, crop: int = CELEBA_CROP, size: int = 64) -> np.ndarray:

@@ -66,8 +66,12 @@ def make(config, data_shape) -> Method:
 
     def init(rng, example_batch):
         codes = jnp.zeros((1, z_dim))
-        inputs = {'encoder': example_batch, 'generator': codes, 'discriminator': example_batch,
-                  'code_discriminator': codes}
+        inputs = {
+            'encoder': example_batch,
+            'generator': codes,
+            'discriminator': example_batch,
+            'code_discriminator': codes,
+        }
         return init_nets(modules, rng, inputs, optimizers)
 
     def encoder_generator_step(state, x, rng):

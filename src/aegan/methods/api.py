@@ -67,8 +67,9 @@ def init_nets(nets: dict, rng, inputs: dict, optimizers: dict) -> TrainState:
         if 'batch_stats' in variables:
             batch_stats[name] = variables['batch_stats']
         opt_state[name] = optimizers[name].init(params[name])
-    return TrainState(step=jax.numpy.zeros((), jax.numpy.int32), params=params, batch_stats=batch_stats,
-                      opt_state=opt_state)
+    return TrainState(
+        step=jax.numpy.zeros((), jax.numpy.int32), params=params, batch_stats=batch_stats, opt_state=opt_state
+    )
 
 
 def apply_updates(state: TrainState, name: str, grads, optimizer) -> TrainState:

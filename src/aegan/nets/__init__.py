@@ -1,6 +1,5 @@
 """Flax modules only (no training logic), and `build` which picks them from `config.model`."""
 
-
 from aegan.nets.dcgan import Downsampler, Generator
 from aegan.nets.layers import UpConv
 from aegan.nets.mlp import MLP, ImageMLP
@@ -17,8 +16,10 @@ def build(model_config, data_shape, axis_name=None) -> dict:
     code_disc = MLP(tuple(model_config.code_disc_hidden), 1)
     if kind == 'dcgan':
         if len(data_shape) != 3 or data_shape[0] != data_shape[1]:
-            raise ValueError(f"model.kind='dcgan' needs square images [H, W, C]; the data has shape {data_shape}. "
-                             "Use model.kind='mlp' for vector data such as 2D mixtures.")
+            raise ValueError(
+                f"model.kind='dcgan' needs square images [H, W, C]; the data has shape {data_shape}. "
+                "Use model.kind='mlp' for vector data such as 2D mixtures."
+            )
         size, channels, width = data_shape[0], data_shape[2], model_config.width
         return {
             'encoder': Downsampler(z_dim, size, width, axis_name),

@@ -18,7 +18,9 @@ _INIT = nn.initializers.normal(0.02)
 
 def num_stages(image_size):
     if image_size not in _STAGES:
-        raise ValueError(f'model.image_size={image_size} is not supported by the dcgan nets; use one of {sorted(_STAGES)}.')
+        raise ValueError(
+            f'model.image_size={image_size} is not supported by the dcgan nets; use one of {sorted(_STAGES)}.'
+        )
     return _STAGES[image_size]
 
 
@@ -38,8 +40,9 @@ class Downsampler(nn.Module):
     def __call__(self, x, train: bool = True):
         for i in range(num_stages(self.image_size)):
             # No bias before BatchNorm: its gradient is exactly 0, and Adam would turn float noise into lr-sized steps.
-            x = nn.Conv(self.width * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), use_bias=i == 0,
-                        kernel_init=_INIT)(x)
+            x = nn.Conv(
+                self.width * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), use_bias=i == 0, kernel_init=_INIT
+            )(x)
             if i > 0:
                 x = _norm(train, self.axis_name)(x)
             x = nn.leaky_relu(x, 0.2)

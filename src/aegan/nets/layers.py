@@ -6,8 +6,8 @@ as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)` but as four 
 output phase, whose forward and backward passes are ordinary convolutions.
 """
 
-import jax.numpy as jnp
 import flax.linen as nn
+import jax.numpy as jnp
 from jax import lax
 
 # For output row 2*i + a, a transposed 4-tap/stride-2/pad-1 convolution reads input rows (i-1, i) with kernel taps

@@ -1,10 +1,10 @@
 """Multi-layer perceptrons: nets for 2D mixtures and alpha-GAN's code discriminator (no BatchNorm, as its
 implementers advise: batch statistics would let C see the whole batch of codes at once)."""
 
+import math
 from collections.abc import Sequence
 
 import flax.linen as nn
-import math
 
 
 class MLP(nn.Module):

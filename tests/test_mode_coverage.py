@@ -1,0 +1,37 @@
+"""Mode coverage on constructed samples with known answers."""
+
+import numpy as np
+import pytest
+
+from aegan.data.mixtures import grid_centers, ring_centers
+from aegan.metrics.mode_coverage import mixture_coverage
+
+
+def test_all_modes_evenly():
+    centers = ring_centers()
+    samples = np.repeat(centers, 10, axis=0) + 0.01 * 0.5  # 0.7 std away: high quality
+    result = mixture_coverage(samples, centers, 0.01)
+    assert result == {'modes': 8, 'high_quality_fraction': 1.0, 'reverse_kl': pytest.approx(0.0, abs=1e-12)}
+
+
+def test_one_mode_only():
+    centers = grid_centers()
+    result = mixture_coverage(np.repeat(centers[3:4], 50, axis=0), centers, 0.05)
+    assert result['modes'] == 1 and result['high_quality_fraction'] == 1.0
+    assert result['reverse_kl'] == pytest.approx(np.log(25))
+
+
+def test_far_points_count_for_nothing():
+    centers = ring_centers()
+    far = np.array([[0.0, 0.0], [5.0, 5.0], [1.0 + 0.031, 0.0]])  # last one: 3.1 std from mode 0
+    result = mixture_coverage(far, centers, 0.01)
+    assert result['modes'] == 0 and result['high_quality_fraction'] == 0.0 and result['reverse_kl'] == float('inf')
+
+
+def test_mixed():
+    centers = ring_centers()
+    samples = np.concatenate([centers[:2], centers[:1], [[0.0, 0.0]]])  # modes 0, 1, 0 and a miss
+    result = mixture_coverage(samples, centers, 0.01)
+    assert result['modes'] == 2 and result['high_quality_fraction'] == 0.75
+    p = np.array([2, 1]) / 3
+    assert result['reverse_kl'] == pytest.approx(float(np.sum(p * np.log(p * 8))))
