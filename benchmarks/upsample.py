@@ -2,8 +2,8 @@
 
     python benchmarks/upsample.py [--batch 64] [--repeats 10]
 
-Reports the median wall time of a jitted value_and_grad (w.r.t. input and kernel) per layer shape, the shapes of a
-DCGAN 32 px generator. Timing only; nothing is asserted.
+Reports the median wall time of a jitted value_and_grad (w.r.t. input and kernel) per layer, for the four upsampling
+layers of a 64 px DCGAN generator of width 64 (`cin->cout @input size`). Timing only; nothing is asserted.
 """
 
 import argparse

@@ -102,6 +102,8 @@ def train_and_evaluate(config, workdir: str, devices=None):
     )
 
     # ---- Loop. The batch of a step is a pure function of (seed, step), so resumption is exact. ----------------
+    if start >= total:
+        logging.info('Nothing to do: the checkpoint is at step %d >= num_train_steps=%d.', start, total)
     step = start
     with writers.preemption_flag() as preempted:
         while step < total:

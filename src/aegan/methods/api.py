@@ -5,6 +5,7 @@ from typing import Any, NamedTuple
 
 import flax
 import jax
+import jax.numpy as jnp
 import optax
 
 
@@ -47,9 +48,9 @@ def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
     return optax.adam(lr, b1=b1, b2=b2)
 
 
-def run_net(module, state_or_params, batch_stats, x, train: bool):
-    """Applies a net; in training mode returns its updated BatchNorm statistics too (or the inputs unchanged)."""
-    variables = {'params': state_or_params}
+def run_net(module, params, batch_stats, x, train: bool):
+    """Applies a net; returns (output, BatchNorm statistics): updated in training mode, else as given (or None)."""
+    variables = {'params': params}
     if batch_stats is not None:
         variables['batch_stats'] = batch_stats
         if train:
@@ -67,9 +68,7 @@ def init_nets(nets: dict, rng, inputs: dict, optimizers: dict) -> TrainState:
         if 'batch_stats' in variables:
             batch_stats[name] = variables['batch_stats']
         opt_state[name] = optimizers[name].init(params[name])
-    return TrainState(
-        step=jax.numpy.zeros((), jax.numpy.int32), params=params, batch_stats=batch_stats, opt_state=opt_state
-    )
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, batch_stats=batch_stats, opt_state=opt_state)
 
 
 def apply_updates(state: TrainState, name: str, grads, optimizer) -> TrainState:
