@@ -27,7 +27,7 @@ def test_alphagan_recovers_ring_modes(repo, tmp_path):
     method = methods.get_method(config, dataset.shape)
     samples = np.asarray(method.sample(state, jax.random.key(123), 2500))
     coverage = mixture_coverage(samples, dataset.info['centers'], dataset.info['std'])
-    assert coverage['modes'] >= 6, coverage
+    assert coverage['modes'] >= 6 and coverage['high_quality_fraction'] > 0.02, coverage  # measured: 8, 12%
     # Reconstructions land near their inputs (the autoencoder half works).
     test = dataset.test_data[:500]
     assert np.abs(np.asarray(method.reconstruct(state, jnp.asarray(test))) - test).mean() < 0.1
