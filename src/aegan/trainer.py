@@ -72,6 +72,12 @@ def train_and_evaluate(config, workdir: str, devices=None):
 
     Returns the final TrainState (replicated over the devices).
     """
+    # First of all: a SIGTERM during set-up or compilation must also end in a clean save-and-exit.
+    with writers.preemption_flag() as preempted:
+        return _train(config, workdir, devices, preempted)
+
+
+def _train(config, workdir: str, devices, preempted):
     workdir = os.path.abspath(workdir)
     # ---- Checks that fail fast, before anything is written. ----------------------------------------------------
     validate_loop_config(config)
@@ -105,22 +111,21 @@ def train_and_evaluate(config, workdir: str, devices=None):
     if start >= total:
         logging.info('Nothing to do: the checkpoint is at step %d >= num_train_steps=%d.', start, total)
     step = start
-    with writers.preemption_flag() as preempted:
-        while step < total:
-            rows = dataset.process_batch(config.seed, step, config.batch_size, jax.process_index(), jax.process_count())
-            state, metrics = update(state, parallel.to_global_batch(rows, mesh), step_key)
-            step += 1
-            last = step == total
-            if step % config.log_every_steps == 0 or last:
-                scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
-                writer.write_scalars(step, {**scalars, **progress.report(step)})
-            if step % config.sample_every_steps == 0 or last:
-                writer.write_scalars(step, evaluate(state, step))
-            stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
-            checkpointing.save(manager, step, state, config.checkpoint_every_steps, force=last or stop)
-            if stop:
-                logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
-                break
+    while step < total:
+        rows = dataset.process_batch(config.seed, step, config.batch_size, jax.process_index(), jax.process_count())
+        state, metrics = update(state, parallel.to_global_batch(rows, mesh), step_key)
+        step += 1
+        last = step == total
+        if step % config.log_every_steps == 0 or last:
+            scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
+            writer.write_scalars(step, {**scalars, **progress.report(step)})
+        if step % config.sample_every_steps == 0 or last:
+            writer.write_scalars(step, evaluate(state, step))
+        stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
+        checkpointing.save(manager, step, state, config.checkpoint_every_steps, force=last or stop)
+        if stop:
+            logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
+            break
     manager.wait_until_finished()
     manager.close()
     writer.close()
