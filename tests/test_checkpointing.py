@@ -23,6 +23,7 @@ def train_command(workdir, *overrides):
         '--config=tests/configs/alphagan_tiny.py:ring8',
         f'--workdir={workdir}',
         f'--config.num_train_steps={STEPS}',
+        '--config.alphagan.lambda_rec=7.5',  # a nested override, checked in `reference`
         *overrides,
     ]
 
@@ -65,6 +66,9 @@ def reference(repo, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp('reference'))
     run(repo, workdir)
     assert steps(workdir)[-1] == STEPS
+    # --config.<key>=<value> overrides reach the run and its saved config.
+    saved = checkpointing.load_config(workdir)
+    assert saved.num_train_steps == STEPS and saved.alphagan.lambda_rec == 7.5 and saved.data.name == 'ring8'
     return load_params(workdir, STEPS)
 
 
