@@ -19,10 +19,10 @@ def repo():
     return REPO
 
 
-def tiny_config(dataset='ring8'):
-    from configs.alphagan_tiny import get_config
+def tiny_config(dataset='ring8', method='alphagan'):
+    from configs.tiny import get_config
 
-    return get_config(dataset)
+    return get_config(f'{method},{dataset}')
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def train_command(workdir, *overrides):
         sys.executable,
         '-m',
         'aegan.train',
-        '--config=tests/configs/alphagan_tiny.py:ring8',
+        '--config=tests/configs/tiny.py:alphagan,ring8',
         f'--workdir={workdir}',
         f'--config.num_train_steps={STEPS}',
         '--config.alphagan.lambda_rec=7.5',  # a nested override, checked in `reference`

@@ -10,7 +10,10 @@ from aegan import trainer
 @pytest.mark.parametrize(
     'mutate,message',
     [
-        (lambda c: setattr(c, 'method', 'bigan'), r"Unknown method='bigan'; valid choices: \['alphagan'"),
+        (
+            lambda c: setattr(c, 'method', 'bigan'),
+            r"Unknown method='bigan'; valid choices: \['aae', 'ae', 'age', 'alphagan', 'dcgan', 'vae', 'wgan_gp'\]",
+        ),
         (lambda c: setattr(c.data, 'name', 'svhn'), r"Unknown data.name='svhn'; valid choices: \['celeb_a', 'cifar10'"),
         (lambda c: setattr(c, 'batch_size', 18), r'batch_size=18 must be a positive multiple of the number of devices'),
         (

@@ -73,9 +73,18 @@ def normal_rows(key, local_shape):
     Draws the *global* batch from the replicated key and keeps this device's slice, so the noise every example
     gets (and hence the step) does not depend on the device count.
     """
+    return _global_rows(jax.random.normal, key, local_shape)
+
+
+def uniform_rows(key, local_shape):
+    """U[0, 1) noise for this device's rows of a global batch, inside shard_map (see `normal_rows`)."""
+    return _global_rows(jax.random.uniform, key, local_shape)
+
+
+def _global_rows(draw, key, local_shape):
     count, index = lax.axis_size(DATA_AXIS), lax.axis_index(DATA_AXIS)
     rows = local_shape[0]
-    full = jax.random.normal(key, (count * rows, *local_shape[1:]))
+    full = draw(key, (count * rows, *local_shape[1:]))
     return lax.dynamic_slice_in_dim(full, index * rows, rows)
 
 

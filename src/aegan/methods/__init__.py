@@ -1,10 +1,16 @@
 """Methods by name: `METHODS[name](config, data_shape) -> Method` (a record of pure functions)."""
 
-from aegan.methods import alphagan
+from aegan.methods import aae, ae, age, alphagan, dcgan, vae, wgan_gp
 from aegan.methods.api import Method, TrainState
 
 METHODS = {
     'alphagan': alphagan.make,
+    'ae': ae.make,
+    'vae': vae.make,
+    'dcgan': dcgan.make,
+    'wgan_gp': wgan_gp.make,
+    'aae': aae.make,
+    'age': age.make,
 }
 
 

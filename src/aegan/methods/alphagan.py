@@ -56,7 +56,12 @@ def make(config, data_shape) -> Method:
     if not (isinstance(generator_steps, int) and generator_steps >= 1):
         raise ValueError(f'alphagan.generator_steps={generator_steps} must be an integer >= 1.')
     z_dim = config.model.z_dim
-    modules = nets.build(config.model, data_shape, axis_name=DATA_AXIS)
+    modules = {
+        'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
+        'generator': nets.generator(config.model, data_shape, DATA_AXIS),
+        'discriminator': nets.discriminator(config.model, data_shape, DATA_AXIS),
+        'code_discriminator': nets.code_discriminator(config.model),
+    }
     optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
 
     def net(state, name, x, params=None, batch_stats=None, train=True):

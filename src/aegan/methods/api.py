@@ -38,14 +38,17 @@ class Method(NamedTuple):
 
 
 def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
-    """Adam from `config.optim.<name>` (learning_rate, b1, b2), validated with the key named in the error."""
+    """Adam from `config.optim.<name>` (learning_rate, b1, b2, eps), validated with the key named in the error."""
     lr, b1, b2 = optim_config.learning_rate, optim_config.get('b1', 0.9), optim_config.get('b2', 0.999)
+    eps = optim_config.get('eps', 1e-8)
     if not lr > 0:
         raise ValueError(f'optim.{name}.learning_rate={lr} must be > 0.')
+    if not eps > 0:
+        raise ValueError(f'optim.{name}.eps={eps} must be > 0.')
     for key, beta in (('b1', b1), ('b2', b2)):
         if not 0 <= beta < 1:
             raise ValueError(f'optim.{name}.{key}={beta} must be in [0, 1).')
-    return optax.adam(lr, b1=b1, b2=b2)
+    return optax.adam(lr, b1=b1, b2=b2, eps=eps)
 
 
 def run_net(module, params, batch_stats, x, train: bool):
@@ -76,3 +79,29 @@ def apply_updates(state: TrainState, name: str, grads, optimizer) -> TrainState:
     updates, opt = optimizer.update(grads, state.opt_state[name], state.params[name])
     params = optax.apply_updates(state.params[name], updates)
     return state.replace(params={**state.params, name: params}, opt_state={**state.opt_state, name: opt})
+
+
+def train_net(state: TrainState, name: str, loss_fn, optimizer):
+    """One optimizer step of net `name`. `loss_fn(params) -> (pmean'd loss, (metrics, new batch_stats or None))`.
+
+    Returns (state, loss, metrics).
+    """
+    (loss, (metrics, stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params[name])
+    state = apply_updates(state, name, grads, optimizer)
+    if stats is not None:
+        state = state.replace(batch_stats={**state.batch_stats, name: stats})
+    return state, loss, metrics
+
+
+def net_caller(modules: dict):
+    """`net(state, name, x, params=None, batch_stats=None, train=True) -> (y, batch_stats)` over `modules`.
+
+    `params`/`batch_stats` default to the state's, so a loss can differentiate w.r.t. one net and read the others.
+    """
+
+    def net(state, name, x, params=None, batch_stats=None, train=True):
+        params = state.params[name] if params is None else params
+        batch_stats = state.batch_stats.get(name) if batch_stats is None else batch_stats
+        return run_net(modules[name], params, batch_stats, x, train)
+
+    return net

@@ -1,41 +1,64 @@
-"""Flax modules only (no training logic), and `build` which picks them from `config.model`."""
+"""Flax modules only (no training logic), and builders that pick them by role from `config.model`.
 
-from aegan.nets.dcgan import Downsampler, Generator
+`model.kind='dcgan'` needs square images of 28, 32 or 64 px; `'mlp'` takes any shape (2D mixtures).
+"""
+
+from aegan.nets.dcgan import NORMS, Downsampler, Generator
 from aegan.nets.layers import UpConv
 from aegan.nets.mlp import MLP, ImageMLP
 
 KINDS = ('dcgan', 'mlp')
 
 
-def build(model_config, data_shape, axis_name=None) -> dict:
-    """Returns {'encoder', 'generator', 'discriminator', 'code_discriminator'} modules for `data_shape`.
-
-    `model.kind='dcgan'` needs square images of 28, 32 or 64 px; `'mlp'` takes any shape (2D mixtures).
-    """
-    kind, z_dim = model_config.kind, model_config.z_dim
-    code_disc = MLP(tuple(model_config.code_disc_hidden), 1)
-    if kind == 'dcgan':
-        if len(data_shape) != 3 or data_shape[0] != data_shape[1]:
-            raise ValueError(
-                f"model.kind='dcgan' needs square images [H, W, C]; the data has shape {data_shape}. "
-                "Use model.kind='mlp' for vector data such as 2D mixtures."
-            )
-        size, channels, width = data_shape[0], data_shape[2], model_config.width
-        return {
-            'encoder': Downsampler(z_dim, size, width, axis_name),
-            'generator': Generator(size, channels, width, axis_name),
-            'discriminator': Downsampler(1, size, width, axis_name),
-            'code_discriminator': code_disc,
-        }
-    if kind == 'mlp':
-        hidden = tuple(model_config.hidden)
-        return {
-            'encoder': MLP(hidden, z_dim),
-            'generator': ImageMLP(hidden, tuple(data_shape)),
-            'discriminator': MLP(hidden, 1),
-            'code_discriminator': code_disc,
-        }
-    raise ValueError(f'Unknown model.kind={kind!r}; valid choices: {list(KINDS)}.')
+def _check(model_config, data_shape):
+    if model_config.kind not in KINDS:
+        raise ValueError(f'Unknown model.kind={model_config.kind!r}; valid choices: {list(KINDS)}.')
+    if model_config.kind == 'dcgan' and (len(data_shape) != 3 or data_shape[0] != data_shape[1]):
+        raise ValueError(
+            f"model.kind='dcgan' needs square images [H, W, C]; the data has shape {tuple(data_shape)}. "
+            "Use model.kind='mlp' for vector data such as 2D mixtures."
+        )
 
 
-__all__ = ['KINDS', 'MLP', 'Downsampler', 'Generator', 'ImageMLP', 'UpConv', 'build']
+def encoder(model_config, data_shape, out_dim, axis_name=None):
+    """Data -> `out_dim` features (codes, or mean and log-variance)."""
+    _check(model_config, data_shape)
+    if model_config.kind == 'dcgan':
+        return Downsampler(out_dim, data_shape[0], model_config.width, axis_name)
+    return MLP(tuple(model_config.hidden), out_dim)
+
+
+def generator(model_config, data_shape, axis_name=None):
+    """Codes -> data of `data_shape`."""
+    _check(model_config, data_shape)
+    if model_config.kind == 'dcgan':
+        return Generator(data_shape[0], data_shape[2], model_config.width, axis_name)
+    return ImageMLP(tuple(model_config.hidden), tuple(data_shape))
+
+
+def discriminator(model_config, data_shape, axis_name=None, norm='batch'):
+    """Data -> one logit (or critic value). `norm` applies to the conv net only (MLPs have none)."""
+    _check(model_config, data_shape)
+    if model_config.kind == 'dcgan':
+        return Downsampler(1, data_shape[0], model_config.width, axis_name, norm)
+    return MLP(tuple(model_config.hidden), 1)
+
+
+def code_discriminator(model_config):
+    """Codes -> one logit; an MLP without BatchNorm."""
+    return MLP(tuple(model_config.code_disc_hidden), 1)
+
+
+__all__ = [
+    'KINDS',
+    'MLP',
+    'NORMS',
+    'Downsampler',
+    'Generator',
+    'ImageMLP',
+    'UpConv',
+    'code_discriminator',
+    'discriminator',
+    'encoder',
+    'generator',
+]

@@ -28,23 +28,39 @@ def _norm(train, axis_name):
     return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name if train else None)
 
 
+NORMS = ('batch', 'layer', 'none')
+
+
 class Downsampler(nn.Module):
-    """Conv stack 2x down per stage, then a dense head with `out_dim` outputs (codes or one logit)."""
+    """Conv stack 2x down per stage, then a dense head with `out_dim` outputs (codes or one logit).
+
+    `norm='none'` or `'layer'` for a WGAN-GP critic: the gradient penalty is per example, and BatchNorm couples the
+    examples of a batch (Gulrajani et al. 2017, §4).
+    """
 
     out_dim: int
     image_size: int
     width: int = 64
     axis_name: str | None = None
+    norm: str = 'batch'
 
     @nn.compact
     def __call__(self, x, train: bool = True):
+        if self.norm not in NORMS:
+            raise ValueError(f'Unknown model.norm={self.norm!r}; valid choices: {list(NORMS)}.')
         for i in range(num_stages(self.image_size)):
-            # No bias before BatchNorm: its gradient is exactly 0, and Adam would turn float noise into lr-sized steps.
+            normed = i > 0 and self.norm != 'none'
+            # No bias before a norm: its gradient is exactly 0, and Adam would turn float noise into lr-sized steps.
             x = nn.Conv(
-                self.width * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), use_bias=i == 0, kernel_init=_INIT
+                self.width * 2**i,
+                (4, 4),
+                strides=(2, 2),
+                padding=((1, 1), (1, 1)),
+                use_bias=not normed,
+                kernel_init=_INIT,
             )(x)
-            if i > 0:
-                x = _norm(train, self.axis_name)(x)
+            if normed:
+                x = _norm(train, self.axis_name)(x) if self.norm == 'batch' else nn.LayerNorm()(x)
             x = nn.leaky_relu(x, 0.2)
         return nn.Dense(self.out_dim, kernel_init=_INIT)(x.reshape(x.shape[0], -1))
 

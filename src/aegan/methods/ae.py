@@ -1,0 +1,62 @@
+"""Deterministic autoencoder: encoder E, generator (decoder) G, L1 or L2 reconstruction (`config.ae.reconstruction`).
+
+The baseline that covers every mode by construction but has no prior to sample from: `sample` decodes N(0, I)
+codes, which the codes were never asked to match.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from aegan import losses, nets
+from aegan.methods.api import Method, apply_updates, init_nets, make_optimizer, net_caller
+from aegan.parallel import DATA_AXIS, pmean
+
+NETS = ('encoder', 'generator')
+RECONSTRUCTIONS = {'l1': losses.l1, 'l2': losses.l2}
+
+
+def reconstruction_loss(x, x_rec, kind: str):
+    return RECONSTRUCTIONS[kind](x, x_rec)
+
+
+def make(config, data_shape) -> Method:
+    kind = config.ae.reconstruction
+    if kind not in RECONSTRUCTIONS:
+        raise ValueError(f'Unknown ae.reconstruction={kind!r}; valid choices: {sorted(RECONSTRUCTIONS)}.')
+    z_dim = config.model.z_dim
+    modules = {
+        'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
+        'generator': nets.generator(config.model, data_shape, DATA_AXIS),
+    }
+    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    net = net_caller(modules)
+
+    def init(rng, example_batch):
+        return init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
+
+    def update(state, x, rng):
+        del rng  # deterministic
+
+        def loss_fn(params):
+            z, stats_e = net(state, 'encoder', x, params['encoder'])
+            x_rec, stats_g = net(state, 'generator', z, params['generator'])
+            loss = pmean(reconstruction_loss(x, x_rec, kind))
+            return loss, {'encoder': stats_e, 'generator': stats_g}
+
+        (loss, stats), grads = jax.value_and_grad(loss_fn, has_aux=True)({n: state.params[n] for n in NETS})
+        for name in NETS:
+            state = apply_updates(state, name, grads[name], optimizers[name])
+        stats = {name: s for name, s in stats.items() if s is not None}
+        state = state.replace(batch_stats={**state.batch_stats, **stats}, step=state.step + 1)
+        return state, {f'reconstruction_{kind}': loss}
+
+    def encode(state, x):
+        return net(state, 'encoder', x, train=False)[0]
+
+    def reconstruct(state, x):
+        return net(state, 'generator', encode(state, x), train=False)[0]
+
+    def sample(state, rng, n):
+        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+
+    return Method('ae', init, update, sample, reconstruct, encode)

@@ -1,0 +1,60 @@
+"""DCGAN (Radford et al. 2016): generator G and discriminator D, non-saturating GAN loss.
+
+One iteration: D on real (label 1) vs G(z) (label 0), then G on -log D(G(z')) with fresh z'.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from aegan import losses, nets
+from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_net
+from aegan.parallel import DATA_AXIS, normal_rows, pmean
+
+NETS = ('generator', 'discriminator')
+
+
+def discriminator_loss(d_real, d_fake):
+    return losses.bce_real(d_real) + losses.bce_fake(d_fake)
+
+
+def generator_loss(d_fake):
+    """Non-saturating: -E[log D(G(z))] instead of E[log(1 - D(G(z)))] (Goodfellow et al. 2014, §3)."""
+    return losses.bce_real(d_fake)
+
+
+def make(config, data_shape) -> Method:
+    z_dim = config.model.z_dim
+    modules = {
+        'generator': nets.generator(config.model, data_shape, DATA_AXIS),
+        'discriminator': nets.discriminator(config.model, data_shape, DATA_AXIS),
+    }
+    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    net = net_caller(modules)
+
+    def init(rng, example_batch):
+        return init_nets(modules, rng, {'generator': jnp.zeros((1, z_dim)), 'discriminator': example_batch}, optimizers)
+
+    def update(state, x, rng):
+        z = normal_rows(jax.random.fold_in(rng, 0), (x.shape[0], z_dim))
+        x_fake = jax.lax.stop_gradient(net(state, 'generator', z)[0])
+
+        def d_loss_fn(params):
+            d_real, stats = net(state, 'discriminator', x, params)
+            d_fake, stats = net(state, 'discriminator', x_fake, params, stats)
+            return pmean(discriminator_loss(d_real, d_fake)), ({}, stats)
+
+        state, d_loss, _ = train_net(state, 'discriminator', d_loss_fn, optimizers['discriminator'])
+        z = normal_rows(jax.random.fold_in(rng, 1), (x.shape[0], z_dim))
+
+        def g_loss_fn(params):
+            x_gen, stats = net(state, 'generator', z, params)
+            d_fake, _ = net(state, 'discriminator', x_gen)
+            return pmean(generator_loss(d_fake)), ({}, stats)
+
+        state, g_loss, _ = train_net(state, 'generator', g_loss_fn, optimizers['generator'])
+        return state.replace(step=state.step + 1), {'d_loss': d_loss, 'g_loss': g_loss}
+
+    def sample(state, rng, n):
+        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+
+    return Method('dcgan', init, update, sample)

@@ -1,0 +1,69 @@
+"""VAE (Kingma & Welling 2014): Gaussian encoder q(z|x) = N(mu, sigma^2), reparameterised sample, analytic KL to
+N(0, I), Gaussian or Laplace likelihood with a fixed scale (`config.vae.likelihood`, `config.vae.scale`).
+
+Loss = -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) per example, in nats (reference/methods.md §2.2).
+"""
+
+import jax
+import jax.numpy as jnp
+
+from aegan import losses, nets
+from aegan.methods.api import Method, apply_updates, init_nets, make_optimizer, net_caller
+from aegan.parallel import DATA_AXIS, normal_rows, pmean
+
+NETS = ('encoder', 'generator')
+LIKELIHOODS = {'gaussian': losses.gaussian_nll, 'laplace': losses.laplace_nll}
+
+
+def negative_elbo(x, x_mean, mean, log_var, likelihood: str, scale: float):
+    """Returns (mean -ELBO, terms) in nats per example."""
+    nll = LIKELIHOODS[likelihood](x, x_mean, scale)
+    kl = losses.gaussian_kl(mean, log_var)
+    return jnp.mean(nll + kl), {'nll': jnp.mean(nll), 'kl': jnp.mean(kl)}
+
+
+def make(config, data_shape) -> Method:
+    likelihood, scale = config.vae.likelihood, config.vae.scale
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f'Unknown vae.likelihood={likelihood!r}; valid choices: {sorted(LIKELIHOODS)}.')
+    if not scale > 0:
+        raise ValueError(f'vae.scale={scale} must be > 0.')
+    z_dim = config.model.z_dim
+    modules = {
+        'encoder': nets.encoder(config.model, data_shape, 2 * z_dim, DATA_AXIS),
+        'generator': nets.generator(config.model, data_shape, DATA_AXIS),
+    }
+    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    net = net_caller(modules)
+
+    def init(rng, example_batch):
+        return init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
+
+    def update(state, x, rng):
+        eps = normal_rows(rng, (x.shape[0], z_dim))
+
+        def loss_fn(params):
+            stats_out, stats_e = net(state, 'encoder', x, params['encoder'])
+            mean, log_var = jnp.split(stats_out, 2, axis=-1)
+            z = mean + jnp.exp(0.5 * log_var) * eps  # reparameterisation
+            x_mean, stats_g = net(state, 'generator', z, params['generator'])
+            loss, terms = negative_elbo(x, x_mean, mean, log_var, likelihood, scale)
+            return pmean(loss), (pmean(terms), {'encoder': stats_e, 'generator': stats_g})
+
+        (loss, (terms, stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)({n: state.params[n] for n in NETS})
+        for name in NETS:
+            state = apply_updates(state, name, grads[name], optimizers[name])
+        stats = {name: s for name, s in stats.items() if s is not None}
+        state = state.replace(batch_stats={**state.batch_stats, **stats}, step=state.step + 1)
+        return state, {'elbo_nats': -loss, **terms}
+
+    def encode(state, x):
+        return jnp.split(net(state, 'encoder', x, train=False)[0], 2, axis=-1)[0]
+
+    def reconstruct(state, x):
+        return net(state, 'generator', encode(state, x), train=False)[0]
+
+    def sample(state, rng, n):
+        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+
+    return Method('vae', init, update, sample, reconstruct, encode)

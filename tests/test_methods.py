@@ -1,0 +1,102 @@
+"""Every method: losses against hand-computed values, and one update identical on 1 and 4 devices."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from test_parallel import run_steps
+
+from aegan import data, methods
+from aegan.methods import aae, ae, age, dcgan, vae, wgan_gp
+
+# Adam's first update is ~lr * g / (|g| + eps): with the default eps=1e-8 a near-zero gradient's float noise (which
+# differs with the reduction order over devices) becomes a full +-lr step (seen: WGAN-GP critic biases, whose
+# gradients nearly cancel between real and fake). eps=1e-3 keeps the update near-linear in such gradients.
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)
+ADAM_EPS = 1e-3
+
+
+def neg_log_sigmoid(t):
+    return float(np.log1p(np.exp(-t)))
+
+
+@pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
+@pytest.mark.parametrize('method_name', sorted(set(methods.METHODS) - {'alphagan'}))  # alphagan: test_parallel.py
+def test_one_and_four_devices_give_the_same_update(config_factory, method_name, dataset_name):
+    config = config_factory(dataset_name, method_name)
+    for optim in config.optim.values():
+        optim.eps = ADAM_EPS
+    dataset = data.get_dataset(config.data)
+    method = methods.get_method(config, dataset.shape)
+    state1, metrics1 = run_steps(method, dataset, config, 1, num_steps=1)
+    state4, metrics4 = run_steps(method, dataset, config, 4, num_steps=1)
+    initial = jax.device_get(method.init(jax.random.key(0), jnp.zeros((1, *dataset.shape))))
+    leaves1 = jax.tree_util.tree_leaves_with_path(state1.params)
+    for (path, a), b in zip(leaves1, jax.tree.leaves(state4.params)):
+        np.testing.assert_allclose(a, b, err_msg=jax.tree_util.keystr(path), **TOLERANCE)
+    for name, params in initial.params.items():  # every net trained (a critic's output bias alone cancels out)
+        after = jax.tree.leaves(state1.params[name])
+        assert any(not np.array_equal(a, a0) for a, a0 in zip(after, jax.tree.leaves(params))), name
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, **TOLERANCE), metrics1, metrics4)
+    # The method's samplers run outside shard_map and give data of the right shape.
+    assert method.sample(state1, jax.random.key(0), 3).shape == (3, *dataset.shape)
+    if method.reconstruct is not None:
+        assert method.reconstruct(state1, jnp.asarray(dataset.test_data[:3])).shape == (3, *dataset.shape)
+
+
+def test_ae_reconstruction_by_hand():
+    x, y = np.array([[0.0, 1.0]], np.float32), np.array([[1.0, -1.0]], np.float32)
+    assert float(ae.reconstruction_loss(x, y, 'l1')) == pytest.approx(1.5)
+    assert float(ae.reconstruction_loss(x, y, 'l2')) == pytest.approx(2.5)
+
+
+def test_vae_negative_elbo_by_hand():
+    x = np.array([[0.5, -0.5]], np.float32)
+    x_mean = np.array([[0.0, 0.0]], np.float32)
+    mean, log_var = np.array([[1.0]], np.float32), np.array([[np.log(0.5)]], np.float32)
+    loss, terms = vae.negative_elbo(x, x_mean, mean, log_var, 'gaussian', scale=0.5)
+    nll = 2 * (0.5 * 1.0 + 0.5 * np.log(2 * np.pi * 0.25))  # each pixel: ((0.5 / 0.5)^2 + log 2πσ²) / 2
+    kl = -0.5 * (1 + np.log(0.5) - 1.0 - 0.5)
+    assert float(terms['nll']) == pytest.approx(nll, rel=1e-6)
+    assert float(terms['kl']) == pytest.approx(kl, rel=1e-6)
+    assert float(loss) == pytest.approx(nll + kl, rel=1e-6)
+    _, laplace = vae.negative_elbo(x, x_mean, mean, log_var, 'laplace', scale=0.5)
+    assert float(laplace['nll']) == pytest.approx(2 * (1.0 + np.log(1.0)), abs=1e-6)
+
+
+def test_dcgan_losses_by_hand():
+    d_real, d_fake = np.array([2.0], np.float32), np.array([-1.0], np.float32)
+    assert float(dcgan.discriminator_loss(d_real, d_fake)) == pytest.approx(neg_log_sigmoid(2.0) + neg_log_sigmoid(1.0))
+    assert float(dcgan.generator_loss(d_fake)) == pytest.approx(neg_log_sigmoid(-1.0))  # -log D(G(z))
+
+
+def test_wgan_gp_losses_by_hand():
+    from aegan import losses
+
+    w = jnp.array([3.0, 4.0])  # linear critic: gradient w everywhere, norm 5 -> penalty (5 - 1)^2 = 16
+    penalty = losses.gradient_penalty(lambda x: x @ w, jnp.ones((3, 2)))
+    assert float(penalty) == pytest.approx(16.0, rel=1e-5)
+    d_real, d_fake = np.array([1.0, 3.0], np.float32), np.array([-1.0, 0.0], np.float32)
+    assert float(wgan_gp.critic_loss(d_real, d_fake, penalty, 10.0)) == pytest.approx(-0.5 - 2.0 + 160.0, rel=1e-5)
+
+
+def test_aae_losses_by_hand():
+    c_prior, c_code = np.array([0.5], np.float32), np.array([1.5], np.float32)
+    expected = neg_log_sigmoid(0.5) + neg_log_sigmoid(-1.5)
+    assert float(aae.code_discriminator_loss(c_prior, c_code)) == pytest.approx(expected, rel=1e-6)
+    assert float(aae.encoder_adversarial_loss(c_code)) == pytest.approx(neg_log_sigmoid(1.5), rel=1e-6)
+
+
+def test_age_losses_by_hand():
+    codes = np.array([[1.0, 0.0], [-1.0, 2.0]], np.float32)  # dim 0: m 0, s 1; dim 1: m 1, s 1
+    kl = np.mean([(1 + 0) / 2 - 0 - 0.5, (1 + 1) / 2 - 0 - 0.5])  # = 0.25
+    from aegan import losses
+
+    assert float(losses.batch_gaussian_kl(codes)) == pytest.approx(kl, rel=1e-6)
+    x, x_rec = np.zeros((1, 2), np.float32), np.ones((1, 2), np.float32)
+    loss, _ = age.encoder_loss(x, x_rec, codes, codes, mu=10.0)
+    assert float(loss) == pytest.approx(0.25 - 0.25 + 10.0, rel=1e-6)  # KL_real - KL_fake + mu * L1
+    z = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    loss, terms = age.generator_loss(z, np.array([[0.0, 2.0], [0.0, 3.0]], np.float32), lam=100.0)
+    assert float(terms['latent_cos']) == pytest.approx(0.5)  # cos = 0 and 1
+    assert float(loss) == pytest.approx(float(terms['kl_fake']) + 50.0, rel=1e-6)
