@@ -56,10 +56,21 @@ def test_image_run_writes_sample_and_reconstruction_grids(tmp_path, config_facto
     'path', sorted(glob.glob(os.path.join(os.path.dirname(__file__), '..', 'experiments', '*.py')))
 )
 def test_every_experiment_config_builds(path):
-    config = runpy.run_path(path)['get_config']()
+    module = runpy.run_path(path)
+    config = module['get_config']()
+    name = os.path.basename(path)[: -len('.py')]
+    assert name == f'{config.method}_{config.data.name}', 'experiments/ files are named <method>_<dataset>.py'
+    assert f'python -m aegan.train --config=experiments/{name}.py' in module['__doc__']
+    assert 'Expected:' in module['__doc__']
     shapes = {'cifar10': (32, 32, 3), 'celeb_a': (64, 64, 3)}
     shape = shapes.get(config.data.name) or data.get_dataset(config.data).shape
     method = methods.get_method(config, shape)
     state = jax.eval_shape(lambda: method.init(jax.random.key(0), jnp.zeros((1, *shape))))
     assert state.params and all(jax.tree.leaves(p) for p in state.params.values())
     assert config.batch_size % 4 == 0
+
+
+def test_every_method_has_a_config_for_every_benchmark_dataset(repo):
+    names = {os.path.basename(p)[: -len('.py')] for p in glob.glob(str(repo / 'experiments' / '*.py'))}
+    expected = {f'{m}_{d}' for m in methods.METHODS for d in ('ring8', 'grid25', 'stacked_mnist', 'cifar10', 'celeb_a')}
+    assert expected <= names, sorted(expected - names)

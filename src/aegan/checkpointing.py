@@ -110,3 +110,39 @@ def save_config(config, workdir: str) -> None:
         with open(path + '.tmp', 'w') as f:
             json.dump(new, f, indent=2, sort_keys=True)
         os.replace(path + '.tmp', path)
+
+
+def resolve_checkpoint(path: str) -> tuple[str, int]:
+    """`path` is a workdir (its newest step) or `<workdir>/checkpoints/<step>`; returns (workdir, step)."""
+    path = os.path.abspath(os.path.expanduser(path.rstrip('/')))
+    parent = os.path.dirname(path)
+    if os.path.basename(parent) == 'checkpoints' and os.path.basename(path).isdigit():
+        workdir, step = os.path.dirname(parent), int(os.path.basename(path))
+        if not os.path.isdir(path):
+            raise FileNotFoundError(f'No checkpoint at {path}.')
+    else:
+        workdir, step = path, None
+    if not os.path.exists(config_path(workdir)):
+        raise FileNotFoundError(
+            f'{workdir} has no config.json, so it is not an aegan workdir. Pass --checkpoint=<workdir> (the '
+            '--workdir of aegan.train) or <workdir>/checkpoints/<step>.'
+        )
+    if step is None:
+        steps = ocp.utils.checkpoint_steps(os.path.join(workdir, 'checkpoints'))
+        if not steps:
+            raise FileNotFoundError(f'{workdir}/checkpoints holds no finished checkpoint; train longer first.')
+        step = max(steps)
+    return workdir, step
+
+
+def restore_read_only(workdir: str, step: int, abstract_state):
+    """Restores one step without touching the workdir (eval must never move or delete a user's checkpoint)."""
+    path = os.path.join(workdir, 'checkpoints', str(step), 'default')  # CheckpointManager's layout.
+    try:
+        with ocp.StandardCheckpointer() as checkpointer:
+            return checkpointer.restore(path, abstract_state)
+    except Exception as e:  # Orbax raises many types for unreadable data.
+        raise ValueError(
+            f'Checkpoint {workdir}/checkpoints/{step} is unreadable ({type(e).__name__}: '
+            f'{str(e).splitlines()[0][:300]}). Pass an earlier one as --checkpoint={workdir}/checkpoints/<step>.'
+        ) from e

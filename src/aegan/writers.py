@@ -46,27 +46,17 @@ class MetricWriter:
         """Writes NHWC images in [-1, 1] as one square-ish grid PNG; returns its path."""
         if not self.enabled:
             return None
-        grid = image_grid(images)
-        path = os.path.join(self.image_dir, f'{name}_{step:07d}.png')
-        Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(path)
-        self._tb.add_image(name, grid, step, dataformats='HWC')
+        path = save_image_grid(os.path.join(self.image_dir, f'{name}_{step:07d}.png'), images)
+        self._tb.add_image(name, image_grid(images), step, dataformats='HWC')
         return path
 
     def write_scatter(self, step: int, name: str, points: np.ndarray, centers: np.ndarray | None) -> str | None:
         """Writes 2D points (and the mixture's modes) as a scatter-plot PNG; returns its path."""
         if not self.enabled:
             return None
-        fig, ax = plt.subplots(figsize=(5, 5))
-        ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5, label='samples')
-        if centers is not None:
-            ax.scatter(centers[:, 0], centers[:, 1], s=40, marker='x', c='red', label='modes')
-        ax.set_aspect('equal')
-        ax.legend(loc='upper right')
-        ax.set_title(f'{name}, step {step}')
-        path = os.path.join(self.image_dir, f'{name}_{step:07d}.png')
-        fig.savefig(path, dpi=80)
-        plt.close(fig)
-        return path
+        return save_scatter(
+            os.path.join(self.image_dir, f'{name}_{step:07d}.png'), points, centers, title=f'{name}, step {step}'
+        )
 
     def close(self) -> None:
         if self._tb is not None:
@@ -75,6 +65,28 @@ class MetricWriter:
 
 def _fmt(value) -> str:
     return f'{value:.4g}' if isinstance(value, float) else str(value)
+
+
+def save_image_grid(path: str, images: np.ndarray, centers=None) -> str:
+    """Writes NHWC images in [-1, 1] as one grid PNG at `path` (`centers` is ignored: same signature as scatter)."""
+    del centers
+    grid = image_grid(images)
+    Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(path)
+    return path
+
+
+def save_scatter(path: str, points: np.ndarray, centers: np.ndarray | None = None, title: str = '') -> str:
+    """Writes 2D points, and the mixture's modes as red crosses, as a scatter-plot PNG at `path`."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5, label='samples')
+    if centers is not None:
+        ax.scatter(centers[:, 0], centers[:, 1], s=40, marker='x', c='red', label='modes')
+    ax.set_aspect('equal')
+    ax.legend(loc='upper right')
+    ax.set_title(title or os.path.basename(path))
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
 
 
 def image_grid(images: np.ndarray) -> np.ndarray:

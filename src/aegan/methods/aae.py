@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from aegan import losses, nets
 from aegan.methods.ae import RECONSTRUCTIONS, reconstruction_loss
-from aegan.methods.api import Method, apply_updates, init_nets, make_optimizer, net_caller, train_net
+from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_net, train_nets
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'code_discriminator')
@@ -50,13 +50,9 @@ def make(config, data_shape) -> Method:
         def rec_loss_fn(params):
             z, stats_e = net(state, 'encoder', x, params['encoder'])
             x_rec, stats_g = net(state, 'generator', z, params['generator'])
-            return pmean(reconstruction_loss(x, x_rec, kind)), {'encoder': stats_e, 'generator': stats_g}
+            return pmean(reconstruction_loss(x, x_rec, kind)), ({}, {'encoder': stats_e, 'generator': stats_g})
 
-        trainable = {n: state.params[n] for n in ('encoder', 'generator')}
-        (rec_loss, stats), grads = jax.value_and_grad(rec_loss_fn, has_aux=True)(trainable)
-        for name in trainable:
-            state = apply_updates(state, name, grads[name], optimizers[name])
-        state = state.replace(batch_stats={**state.batch_stats, **{n: s for n, s in stats.items() if s is not None}})
+        state, rec_loss, _ = train_nets(state, ('encoder', 'generator'), rec_loss_fn, optimizers)
 
         # 2. Regularisation phase, code discriminator.
         z_prior = prior_std * normal_rows(rng, (x.shape[0], z_dim))
@@ -84,7 +80,13 @@ def make(config, data_shape) -> Method:
     def reconstruct(state, x):
         return net(state, 'generator', encode(state, x), train=False)[0]
 
-    def sample(state, rng, n):
-        return net(state, 'generator', prior_std * jax.random.normal(rng, (n, z_dim)), train=False)[0]
+    def prior(rng, n):
+        return prior_std * jax.random.normal(rng, (n, z_dim))
 
-    return Method('aae', init, update, sample, reconstruct, encode)
+    def decode(state, z):
+        return net(state, 'generator', z, train=False)[0]
+
+    def sample(state, rng, n):
+        return decode(state, prior(rng, n))
+
+    return Method('aae', init, update, sample, reconstruct, encode, prior, decode)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, apply_updates, init_nets, make_optimizer, net_caller
+from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_nets
 from aegan.parallel import DATA_AXIS, pmean
 
 NETS = ('encoder', 'generator')
@@ -41,14 +41,10 @@ def make(config, data_shape) -> Method:
             z, stats_e = net(state, 'encoder', x, params['encoder'])
             x_rec, stats_g = net(state, 'generator', z, params['generator'])
             loss = pmean(reconstruction_loss(x, x_rec, kind))
-            return loss, {'encoder': stats_e, 'generator': stats_g}
+            return loss, ({}, {'encoder': stats_e, 'generator': stats_g})
 
-        (loss, stats), grads = jax.value_and_grad(loss_fn, has_aux=True)({n: state.params[n] for n in NETS})
-        for name in NETS:
-            state = apply_updates(state, name, grads[name], optimizers[name])
-        stats = {name: s for name, s in stats.items() if s is not None}
-        state = state.replace(batch_stats={**state.batch_stats, **stats}, step=state.step + 1)
-        return state, {f'reconstruction_{kind}': loss}
+        state, loss, _ = train_nets(state, NETS, loss_fn, optimizers)
+        return state.replace(step=state.step + 1), {f'reconstruction_{kind}': loss}
 
     def encode(state, x):
         return net(state, 'encoder', x, train=False)[0]
@@ -56,7 +52,13 @@ def make(config, data_shape) -> Method:
     def reconstruct(state, x):
         return net(state, 'generator', encode(state, x), train=False)[0]
 
-    def sample(state, rng, n):
-        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+    def prior(rng, n):
+        return jax.random.normal(rng, (n, z_dim))
 
-    return Method('ae', init, update, sample, reconstruct, encode)
+    def decode(state, z):
+        return net(state, 'generator', z, train=False)[0]
+
+    def sample(state, rng, n):
+        return decode(state, prior(rng, n))
+
+    return Method('ae', init, update, sample, reconstruct, encode, prior, decode)

@@ -100,7 +100,13 @@ def make(config, data_shape) -> Method:
     def reconstruct(state, x):
         return net(state, 'generator', encode(state, x), train=False)[0]
 
-    def sample(state, rng, n):
-        return net(state, 'generator', to_sphere(jax.random.normal(rng, (n, z_dim))), train=False)[0]
+    def prior(rng, n):
+        return to_sphere(jax.random.normal(rng, (n, z_dim)))
 
-    return Method('age', init, update, sample, reconstruct, encode)
+    def decode(state, z):
+        return net(state, 'generator', to_sphere(z), train=False)[0]
+
+    def sample(state, rng, n):
+        return decode(state, prior(rng, n))
+
+    return Method('age', init, update, sample, reconstruct, encode, prior, decode)

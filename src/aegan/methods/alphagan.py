@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizer, run_net
+from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizer, run_net, train_nets
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
@@ -92,12 +92,8 @@ def make(config, data_shape) -> Method:
             loss, terms = encoder_generator_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec)
             return pmean(loss), (terms, {'encoder': stats_e, 'generator': stats_g})
 
-        trainable = {name: state.params[name] for name in ('encoder', 'generator')}
-        grads, (terms, stats) = jax.grad(loss_fn, has_aux=True)(trainable)
-        for name in trainable:
-            state = apply_updates(state, name, grads[name], optimizers[name])
-        stats = {name: s for name, s in stats.items() if s is not None}
-        return state.replace(batch_stats={**state.batch_stats, **stats}), pmean(terms)
+        state, _, terms = train_nets(state, ('encoder', 'generator'), loss_fn, optimizers)
+        return state, pmean(terms)
 
     def discriminator_step(state, x, x_rec, x_gen):
         def loss_fn(params):
@@ -135,8 +131,14 @@ def make(config, data_shape) -> Method:
         state, c_metrics = code_discriminator_step(state, z_prior, z_hat)
         return state.replace(step=state.step + 1), {**metrics, **d_metrics, **c_metrics}
 
+    def prior(rng, n):
+        return jax.random.normal(rng, (n, z_dim))
+
+    def decode(state, z):
+        return net(state, 'generator', z, train=False)[0]
+
     def sample(state, rng, n):
-        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+        return decode(state, prior(rng, n))
 
     def encode(state, x):
         return net(state, 'encoder', x, train=False)[0]
@@ -144,4 +146,4 @@ def make(config, data_shape) -> Method:
     def reconstruct(state, x):
         return net(state, 'generator', encode(state, x), train=False)[0]
 
-    return Method('alphagan', init, update, sample, reconstruct, encode)
+    return Method('alphagan', init, update, sample, reconstruct, encode, prior, decode)

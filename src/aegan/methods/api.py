@@ -35,6 +35,9 @@ class Method(NamedTuple):
     sample: Callable[[TrainState, jax.Array, int], jax.Array]  # (state, rng, n) -> data
     reconstruct: Callable[[TrainState, jax.Array], jax.Array] | None = None
     encode: Callable[[TrainState, jax.Array], jax.Array] | None = None
+    # `sample(state, rng, n) == decode(state, prior(rng, n))`; code-space samplers (samplers.py) need the parts.
+    prior: Callable[[jax.Array, int], jax.Array] | None = None  # (rng, n) -> codes
+    decode: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, codes) -> data
 
 
 def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
@@ -91,6 +94,19 @@ def train_net(state: TrainState, name: str, loss_fn, optimizer):
     if stats is not None:
         state = state.replace(batch_stats={**state.batch_stats, name: stats})
     return state, loss, metrics
+
+
+def train_nets(state: TrainState, names, loss_fn, optimizers: dict):
+    """One joint step of several nets on one loss (one backward pass), each net with its own optimizer.
+
+    `loss_fn({name: params}) -> (pmean'd loss, (metrics, {name: new batch_stats or None}))`. Returns (state, loss,
+    metrics).
+    """
+    (loss, (metrics, stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)({n: state.params[n] for n in names})
+    for name in names:
+        state = apply_updates(state, name, grads[name], optimizers[name])
+    stats = {name: s for name, s in stats.items() if s is not None}
+    return state.replace(batch_stats={**state.batch_stats, **stats}), loss, metrics
 
 
 def net_caller(modules: dict):

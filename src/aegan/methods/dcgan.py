@@ -54,7 +54,13 @@ def make(config, data_shape) -> Method:
         state, g_loss, _ = train_net(state, 'generator', g_loss_fn, optimizers['generator'])
         return state.replace(step=state.step + 1), {'d_loss': d_loss, 'g_loss': g_loss}
 
-    def sample(state, rng, n):
-        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+    def prior(rng, n):
+        return jax.random.normal(rng, (n, z_dim))
 
-    return Method('dcgan', init, update, sample)
+    def decode(state, z):
+        return net(state, 'generator', z, train=False)[0]
+
+    def sample(state, rng, n):
+        return decode(state, prior(rng, n))
+
+    return Method('dcgan', init, update, sample, prior=prior, decode=decode)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, apply_updates, init_nets, make_optimizer, net_caller
+from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_nets
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -50,12 +50,8 @@ def make(config, data_shape) -> Method:
             loss, terms = negative_elbo(x, x_mean, mean, log_var, likelihood, scale)
             return pmean(loss), (pmean(terms), {'encoder': stats_e, 'generator': stats_g})
 
-        (loss, (terms, stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)({n: state.params[n] for n in NETS})
-        for name in NETS:
-            state = apply_updates(state, name, grads[name], optimizers[name])
-        stats = {name: s for name, s in stats.items() if s is not None}
-        state = state.replace(batch_stats={**state.batch_stats, **stats}, step=state.step + 1)
-        return state, {'elbo_nats': -loss, **terms}
+        state, loss, terms = train_nets(state, NETS, loss_fn, optimizers)
+        return state.replace(step=state.step + 1), {'elbo_nats': -loss, **terms}
 
     def encode(state, x):
         return jnp.split(net(state, 'encoder', x, train=False)[0], 2, axis=-1)[0]
@@ -63,7 +59,13 @@ def make(config, data_shape) -> Method:
     def reconstruct(state, x):
         return net(state, 'generator', encode(state, x), train=False)[0]
 
-    def sample(state, rng, n):
-        return net(state, 'generator', jax.random.normal(rng, (n, z_dim)), train=False)[0]
+    def prior(rng, n):
+        return jax.random.normal(rng, (n, z_dim))
 
-    return Method('vae', init, update, sample, reconstruct, encode)
+    def decode(state, z):
+        return net(state, 'generator', z, train=False)[0]
+
+    def sample(state, rng, n):
+        return decode(state, prior(rng, n))
+
+    return Method('vae', init, update, sample, reconstruct, encode, prior, decode)

@@ -1,7 +1,9 @@
 """α-GAN on CelebA 64x64 (centre 108x108 crop, resized), needs the TFDS dataset `celeb_a` in data.data_dir.
 
-    python -m aegan.train --config=experiments/alphagan_celeba.py --workdir=/tmp/alphagan_celeba \
+    python -m aegan.train --config=experiments/alphagan_celeb_a.py --workdir=/tmp/alphagan_celeb_a \
         --config.data.data_dir=~/tensorflow_datasets
+
+Expected: a GPU-scale run, not run on the CPU dev machine (the dataset cannot be downloaded there).
 
 The paper's values and crop are NOT FOUND (reference/methods.md §1.4). Learning rates follow PrateekMunjal's CelebA
 config (all 5e-4, batch 64, z 128); betas, lambda and the 2 E+G steps per D step follow victor-shepardson/alpha-GAN.
