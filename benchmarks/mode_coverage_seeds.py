@@ -20,6 +20,17 @@ from aegan import data, methods, trainer
 from aegan.metrics.mode_coverage import mixture_coverage
 
 
+def apply_overrides(config, items):
+    """`key.sub=value` strings (values as Python literals) -> config, like --config.key.sub=value."""
+    for item in items:
+        key, value = item.split('=', 1)
+        *parents, leaf = key.split('.')
+        node = config
+        for parent in parents:
+            node = node[parent]
+        node[leaf] = ast.literal_eval(value)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
@@ -34,13 +45,7 @@ def main():
         config.seed = seed
         if args.steps:
             config.num_train_steps = args.steps
-        for item in args.set:
-            key, value = item.split('=', 1)
-            *parents, leaf = key.split('.')
-            node = config
-            for parent in parents:
-                node = node[parent]
-            node[leaf] = ast.literal_eval(value)
+        apply_overrides(config, args.set)
         with tempfile.TemporaryDirectory() as workdir:
             state = trainer.train_and_evaluate(config, workdir, devices=jax.devices()[:1])
         dataset = data.get_dataset(config.data)

@@ -1,6 +1,7 @@
 """Prior sampling vs PPGN code-space sampling on a 2D mixture, for methods with an encoder, over seeds.
 
     python benchmarks/ppgn_ring8.py experiments/ae_ring8.py experiments/alphagan_ring8.py --seeds 0,1,2
+    python benchmarks/ppgn_ring8.py experiments/alphagan_ring8.py --set alphagan.lambda_rec=10
 
 Trains each config and seed on one device, then scores 2,500 samples from the prior (G(z), z ~ p(z)) and from the
 PPGN chain (samplers.py, default settings) with the PacGAN/VEEGAN protocol. Also scores the reconstructions G(E(x))
@@ -15,6 +16,7 @@ import tempfile
 import jax
 import numpy as np
 from absl import logging
+from mode_coverage_seeds import apply_overrides  # benchmarks/ is sys.path[0] when run as a script
 
 from aegan import data, methods, samplers, trainer
 from aegan.metrics.mode_coverage import mixture_coverage
@@ -29,6 +31,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--seeds', default='0,1,2')
+    parser.add_argument('--set', action='append', default=[], help='key=value override, e.g. alphagan.lambda_rec=10')
     args = parser.parse_args()
     logging.set_verbosity(logging.WARNING)
     print('| config | seed | prior: modes, HQ % | PPGN: modes, HQ % | reconstructions: modes, HQ % |')
@@ -37,6 +40,7 @@ def main():
         for seed in (int(s) for s in args.seeds.split(',')):
             config = runpy.run_path(path)['get_config']()
             config.seed = seed
+            apply_overrides(config, args.set)
             with tempfile.TemporaryDirectory() as workdir:
                 state = trainer.train_and_evaluate(config, workdir, devices=jax.devices()[:1])
             state = jax.device_put(state, jax.devices()[0])
@@ -49,7 +53,7 @@ def main():
                 row.append(score(sample(jax.random.key(123), 2500), dataset))
             row.append(score(method.reconstruct(state, dataset.test_data[:2500]), dataset))
             cells = ' | '.join(f'{m}, {hq:.1f}' for m, hq in row)
-            print(f'| {path.split("/")[-1]} | {seed} | {cells} |', flush=True)
+            print(f'| {path.split("/")[-1]} {" ".join(args.set)} | {seed} | {cells} |', flush=True)
 
 
 if __name__ == '__main__':

@@ -2,7 +2,7 @@
 
     python -m aegan.train --config=experiments/aae_stacked_mnist.py --workdir=/tmp/aae_stacked_mnist
 
-Expected: ~3 min on 2 CPU cores (88 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
+Expected: ~3 min on 2 CPU cores (91 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
 reconstruction grids in <workdir>/images.
 
 L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (reference/

@@ -2,7 +2,7 @@
 
     python -m aegan.train --config=experiments/ae_stacked_mnist.py --workdir=/tmp/ae_stacked_mnist
 
-Expected: ~2 min on 2 CPU cores (48 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
+Expected: ~2 min on 2 CPU cores (40 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
 reconstruction grids in <workdir>/images.
 
 L1 reconstruction as in alpha-GAN, so the AE is alpha-GAN without its discriminators.

@@ -2,7 +2,7 @@
 
     python -m aegan.train --config=experiments/age_stacked_mnist.py --workdir=/tmp/age_stacked_mnist
 
-Expected: ~7 min on 2 CPU cores (251 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
+Expected: ~4 min on 2 CPU cores (132 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
 reconstruction grids in <workdir>/images.
 
 mu 10, lambda 1000, 2 generator updates per encoder update, Adam 2e-4 betas (0.5, 0.999): the official

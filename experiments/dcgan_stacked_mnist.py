@@ -2,7 +2,7 @@
 
     python -m aegan.train --config=experiments/dcgan_stacked_mnist.py --workdir=/tmp/dcgan_stacked_mnist
 
-Expected: ~3 min on 2 CPU cores (81 ms per step, benchmarks/step_time.py, x 1,500 steps); sample
+Expected: ~2 min on 2 CPU cores (69 ms per step, benchmarks/step_time.py, x 1,500 steps); sample
 grids in <workdir>/images.
 
 Non-saturating loss (Goodfellow et al.; Radford et al. nets).

@@ -2,7 +2,7 @@
 
     python -m aegan.train --config=experiments/vae_stacked_mnist.py --workdir=/tmp/vae_stacked_mnist
 
-Expected: ~2 min on 2 CPU cores (80 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
+Expected: ~2 min on 2 CPU cores (60 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
 reconstruction grids in <workdir>/images.
 
 Gaussian likelihood with fixed scale 0.1 (pixels in [-1, 1]).

@@ -2,7 +2,7 @@
 
     python -m aegan.train --config=experiments/wgan_gp_stacked_mnist.py --workdir=/tmp/wgan_gp_stacked_mnist
 
-Expected: ~14 min on 2 CPU cores (544 ms per step, benchmarks/step_time.py, x 1,500 steps); sample
+Expected: ~17 min on 2 CPU cores (674 ms per step, benchmarks/step_time.py, x 1,500 steps); sample
 grids in <workdir>/images.
 
 lambda 10, 5 critic steps, Adam 1e-4 betas (0.5, 0.9), LayerNorm in the critic instead of BatchNorm
