@@ -1,0 +1,94 @@
+"""MS-SSIM against tf.image.ssim_multiscale (the reference implementation), its building blocks, and diversity."""
+
+import numpy as np
+import pytest
+import scipy.ndimage
+
+from aegan.metrics import ms_ssim
+
+tf = pytest.importorskip('tensorflow')  # a test extra (requirements-test.txt); CI installs it
+
+
+def image_pairs(shape, seed=0):
+    """Noise vs noise, a smooth pattern with two noise draws, and identical images."""
+    rng = np.random.default_rng(seed)
+    a, b = (rng.uniform(0, 255, shape).astype(np.float32) for _ in range(2))
+    yy, xx = np.mgrid[: shape[1], : shape[2]]
+    pattern = (127 + 100 * np.sin(xx / 7.0) * np.cos(yy / 11.0))[None, :, :, None]
+    c, d = (np.clip(pattern + rng.normal(0, 20, shape), 0, 255).astype(np.float32) for _ in range(2))
+    return [(a, b), (c, d), (c, c)]
+
+
+@pytest.mark.parametrize('shape', [(3, 176, 176, 3), (3, 181, 199, 3)])
+def test_equals_tf_ssim_multiscale(shape):
+    for x, y in image_pairs(shape):
+        ours = np.asarray(ms_ssim.ms_ssim(x, y, 255.0))
+        np.testing.assert_allclose(ours, tf.image.ssim_multiscale(x, y, 255.0).numpy(), atol=1e-5)
+    x = image_pairs(shape)[1][0]
+    assert np.all(np.asarray(ms_ssim.ms_ssim(x, x, 255.0)) == 1.0)  # exactly
+
+
+def test_equals_tf_with_other_arguments_and_dtypes():
+    (x, y), (c, d), _ = image_pairs((2, 32, 32, 3), seed=1)
+    two_scales = ms_ssim.POWER_FACTORS[:2]
+    for u, v in ((x, y), (c, d)):
+        np.testing.assert_allclose(
+            ms_ssim.ms_ssim(u, v, 255.0, power_factors=two_scales),
+            tf.image.ssim_multiscale(u, v, 255.0, power_factors=two_scales).numpy(),
+            atol=1e-5,
+        )
+    _, (c, d), _ = image_pairs((2, 176, 176, 3), seed=2)
+    custom = dict(filter_size=7, filter_sigma=1.0, k1=0.02, k2=0.05)
+    np.testing.assert_allclose(
+        ms_ssim.ms_ssim(c, d, 255.0, **custom), tf.image.ssim_multiscale(c, d, 255.0, **custom).numpy(), atol=1e-5
+    )
+    c8, d8 = c.astype(np.uint8), d.astype(np.uint8)  # uint8 with max_val 255, as TF converts it
+    np.testing.assert_allclose(ms_ssim.ms_ssim(c8, d8, 255), tf.image.ssim_multiscale(c8, d8, 255).numpy(), atol=1e-5)
+
+
+def test_small_image_policy():
+    _, (c, d), _ = image_pairs((2, 64, 64, 3))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.image.ssim_multiscale(c, d, 255.0)
+    with pytest.raises(ValueError, match="at least 176 px .*small_images='shrink_filter'"):
+        ms_ssim.ms_ssim(c, d, 255.0)
+    shrunk = np.asarray(ms_ssim.ms_ssim(c, d, 255.0, small_images='shrink_filter'))
+    both = np.asarray(ms_ssim.ms_ssim(c, d, 255.0, small_images='shrink_filter_and_sigma'))
+    assert np.all((shrunk > 0.5) & (shrunk < 1)) and not np.allclose(shrunk, both)
+    # At >= 176 px nothing is shrunk: every policy is TF.
+    _, (c, d), _ = image_pairs((1, 176, 176, 3))
+    reference = tf.image.ssim_multiscale(c, d, 255.0).numpy()
+    for policy in ms_ssim.SMALL_IMAGE_POLICIES:
+        np.testing.assert_allclose(ms_ssim.ms_ssim(c, d, 255.0, small_images=policy), reference, atol=1e-5)
+    with pytest.raises(ValueError, match="Unknown small_images='shrink'"):
+        ms_ssim.ms_ssim(c, d, 255.0, small_images='shrink')
+
+
+def test_building_blocks():
+    size, sigma = 11, 1.5
+    coords = np.arange(size) - (size - 1) / 2
+    exponent = -0.5 * (coords[:, None] ** 2 + coords[None, :] ** 2) / sigma**2
+    tf_kernel = np.exp(exponent) / np.exp(exponent).sum()  # TF's softmax of the 2-D exponent
+    g = ms_ssim.gaussian_kernel_1d(size, sigma)
+    np.testing.assert_allclose(np.outer(g, g), tf_kernel, atol=1e-7)
+    for h, w in ((16, 16), (17, 23)):
+        x = np.random.default_rng(0).uniform(0, 1, (1, h, w, 1)).astype(np.float32)
+        box = np.full((2, 2), 0.25)
+        expected = scipy.ndimage.convolve(x[0, :, :, 0].astype(np.float64), box, mode='reflect')[::2, ::2]
+        np.testing.assert_allclose(np.asarray(ms_ssim._downsample(x))[0, :, :, 0], expected, atol=1e-6)
+
+
+def test_diversity_protocol():
+    rng = np.random.default_rng(0)
+    same = np.repeat(rng.uniform(-1, 1, (1, 32, 32, 3)), 20, axis=0).astype(np.float32)
+    assert ms_ssim.diversity(same, num_pairs=50)['diversity'] == pytest.approx(0.0, abs=1e-6)
+    noise = rng.uniform(-1, 1, (20, 32, 32, 3)).astype(np.float32)
+    result = ms_ssim.diversity(noise, num_pairs=50, seed=3)
+    assert result['ms_ssim'] < 0.1 and result['small_images'] == 'shrink_filter'
+    assert ms_ssim.diversity(noise, num_pairs=50, seed=3, chunk=7)['ms_ssim'] == pytest.approx(result['ms_ssim'])
+    pairs = ms_ssim.random_pairs(5, 1000, seed=0)
+    assert np.all(pairs[:, 0] != pairs[:, 1]) and set(np.unique(pairs)) == set(range(5))
+    np.testing.assert_array_equal(pairs, ms_ssim.random_pairs(5, 1000, seed=0))
+    labelled = np.concatenate([same[:10], noise[:10]])
+    per_class = ms_ssim.diversity(labelled, num_pairs=30, labels=[0] * 10 + [1] * 10)['ms_ssim_per_class']
+    assert per_class[0] == pytest.approx(1.0, abs=1e-6) and per_class[1] < 0.1
