@@ -1,0 +1,248 @@
+"""The 2015-12-05 Inception network of the original Inception-score and FID code, as a Flax module.
+
+Structure: torchvision's Inception3 with pytorch-fid's patches (reference/metrics.md §2.1-2.5): 94 conv blocks
+(Conv without bias -> BatchNorm eps 1e-3 -> ReLU) with torch's explicit paddings, branch average pools that do not
+count padding, a max pool in Mixed_7c's pool branch, a 1008-way fc. Submodule names are the torch state-dict names,
+so `convert_inception.py` maps the PyTorch port's weights one to one.
+
+Input pipeline (what the TF graph does, §1.1): uint8 images -> float -> TF1 *legacy* bilinear resize to 299
+(align_corners=False, no half-pixel centres; written by hand: `jax.image.resize` differs by up to 159 grey levels)
+-> (x - 128) / 128. Outputs: pool3 (2048-d, FID/KID) and the *unbiased* logits pool3 @ W (Inception score), plus the
+biased logits.
+"""
+
+import hashlib
+import os
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+NUM_CLASSES = 1008
+INPUT_SIZE = 299
+EXPECTED_SHA256_PREFIX = '6726825d'  # torch.hub naming: pt_inception-2015-12-05-6726825d.pth (of the .pth file)
+
+
+class BasicConv2d(nn.Module):
+    features: int
+    kernel: Sequence[int]
+    strides: Sequence[int] = (1, 1)
+    padding: Sequence[int] = (0, 0)  # symmetric (h, w), as torch
+
+    @nn.compact
+    def __call__(self, x):
+        (ph, pw) = self.padding
+        x = nn.Conv(
+            self.features, tuple(self.kernel), tuple(self.strides), ((ph, ph), (pw, pw)), use_bias=False, name='conv'
+        )(x)
+        x = nn.BatchNorm(use_running_average=True, epsilon=1e-3, name='bn')(x)
+        return nn.relu(x)
+
+
+def avg_pool_3x3(x):
+    """TF's average pool: 3x3, stride 1, pad 1, padding not counted."""
+    return nn.avg_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1)), count_include_pad=False)
+
+
+def max_pool_3x3_s2(x):
+    return nn.max_pool(x, (3, 3), (2, 2), 'VALID')
+
+
+class InceptionA(nn.Module):
+    pool_features: int
+
+    @nn.compact
+    def __call__(self, x):
+        b1 = BasicConv2d(64, (1, 1), name='branch1x1')(x)
+        b5 = BasicConv2d(48, (1, 1), name='branch5x5_1')(x)
+        b5 = BasicConv2d(64, (5, 5), padding=(2, 2), name='branch5x5_2')(b5)
+        b3 = BasicConv2d(64, (1, 1), name='branch3x3dbl_1')(x)
+        b3 = BasicConv2d(96, (3, 3), padding=(1, 1), name='branch3x3dbl_2')(b3)
+        b3 = BasicConv2d(96, (3, 3), padding=(1, 1), name='branch3x3dbl_3')(b3)
+        bp = BasicConv2d(self.pool_features, (1, 1), name='branch_pool')(avg_pool_3x3(x))
+        return jnp.concatenate([b1, b5, b3, bp], axis=-1)
+
+
+class InceptionB(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        b3 = BasicConv2d(384, (3, 3), (2, 2), name='branch3x3')(x)
+        bd = BasicConv2d(64, (1, 1), name='branch3x3dbl_1')(x)
+        bd = BasicConv2d(96, (3, 3), padding=(1, 1), name='branch3x3dbl_2')(bd)
+        bd = BasicConv2d(96, (3, 3), (2, 2), name='branch3x3dbl_3')(bd)
+        return jnp.concatenate([b3, bd, max_pool_3x3_s2(x)], axis=-1)
+
+
+class InceptionC(nn.Module):
+    channels_7x7: int
+
+    @nn.compact
+    def __call__(self, x):
+        c7 = self.channels_7x7
+        b1 = BasicConv2d(192, (1, 1), name='branch1x1')(x)
+        b7 = BasicConv2d(c7, (1, 1), name='branch7x7_1')(x)
+        b7 = BasicConv2d(c7, (1, 7), padding=(0, 3), name='branch7x7_2')(b7)
+        b7 = BasicConv2d(192, (7, 1), padding=(3, 0), name='branch7x7_3')(b7)
+        bd = BasicConv2d(c7, (1, 1), name='branch7x7dbl_1')(x)
+        bd = BasicConv2d(c7, (7, 1), padding=(3, 0), name='branch7x7dbl_2')(bd)
+        bd = BasicConv2d(c7, (1, 7), padding=(0, 3), name='branch7x7dbl_3')(bd)
+        bd = BasicConv2d(c7, (7, 1), padding=(3, 0), name='branch7x7dbl_4')(bd)
+        bd = BasicConv2d(192, (1, 7), padding=(0, 3), name='branch7x7dbl_5')(bd)
+        bp = BasicConv2d(192, (1, 1), name='branch_pool')(avg_pool_3x3(x))
+        return jnp.concatenate([b1, b7, bd, bp], axis=-1)
+
+
+class InceptionD(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        b3 = BasicConv2d(192, (1, 1), name='branch3x3_1')(x)
+        b3 = BasicConv2d(320, (3, 3), (2, 2), name='branch3x3_2')(b3)
+        b7 = BasicConv2d(192, (1, 1), name='branch7x7x3_1')(x)
+        b7 = BasicConv2d(192, (1, 7), padding=(0, 3), name='branch7x7x3_2')(b7)
+        b7 = BasicConv2d(192, (7, 1), padding=(3, 0), name='branch7x7x3_3')(b7)
+        b7 = BasicConv2d(192, (3, 3), (2, 2), name='branch7x7x3_4')(b7)
+        return jnp.concatenate([b3, b7, max_pool_3x3_s2(x)], axis=-1)
+
+
+class InceptionE(nn.Module):
+    """Mixed_7b pools with the padding-excluding average; Mixed_7c with a max pool (pytorch-fid's FIDInceptionE_2)."""
+
+    max_pool: bool = False
+
+    @nn.compact
+    def __call__(self, x):
+        b1 = BasicConv2d(320, (1, 1), name='branch1x1')(x)
+        b3 = BasicConv2d(384, (1, 1), name='branch3x3_1')(x)
+        b3 = jnp.concatenate(
+            [
+                BasicConv2d(384, (1, 3), padding=(0, 1), name='branch3x3_2a')(b3),
+                BasicConv2d(384, (3, 1), padding=(1, 0), name='branch3x3_2b')(b3),
+            ],
+            axis=-1,
+        )
+        bd = BasicConv2d(448, (1, 1), name='branch3x3dbl_1')(x)
+        bd = BasicConv2d(384, (3, 3), padding=(1, 1), name='branch3x3dbl_2')(bd)
+        bd = jnp.concatenate(
+            [
+                BasicConv2d(384, (1, 3), padding=(0, 1), name='branch3x3dbl_3a')(bd),
+                BasicConv2d(384, (3, 1), padding=(1, 0), name='branch3x3dbl_3b')(bd),
+            ],
+            axis=-1,
+        )
+        pooled = nn.max_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1))) if self.max_pool else avg_pool_3x3(x)
+        bp = BasicConv2d(192, (1, 1), name='branch_pool')(pooled)
+        return jnp.concatenate([b1, b3, bd, bp], axis=-1)
+
+
+class InceptionV3(nn.Module):
+    """[N, 299, 299, 3] inputs already scaled to [-1, 1] -> {'pool3', 'logits_unbiased', 'logits'}."""
+
+    @nn.compact
+    def __call__(self, x):
+        x = BasicConv2d(32, (3, 3), (2, 2), name='Conv2d_1a_3x3')(x)
+        x = BasicConv2d(32, (3, 3), name='Conv2d_2a_3x3')(x)
+        x = BasicConv2d(64, (3, 3), padding=(1, 1), name='Conv2d_2b_3x3')(x)
+        x = max_pool_3x3_s2(x)
+        x = BasicConv2d(80, (1, 1), name='Conv2d_3b_1x1')(x)
+        x = BasicConv2d(192, (3, 3), name='Conv2d_4a_3x3')(x)
+        x = max_pool_3x3_s2(x)
+        x = InceptionA(32, name='Mixed_5b')(x)
+        x = InceptionA(64, name='Mixed_5c')(x)
+        x = InceptionA(64, name='Mixed_5d')(x)
+        x = InceptionB(name='Mixed_6a')(x)
+        for name, c7 in (('Mixed_6b', 128), ('Mixed_6c', 160), ('Mixed_6d', 160), ('Mixed_6e', 192)):
+            x = InceptionC(c7, name=name)(x)
+        x = InceptionD(name='Mixed_7a')(x)
+        x = InceptionE(name='Mixed_7b')(x)
+        x = InceptionE(max_pool=True, name='Mixed_7c')(x)
+        pool3 = jnp.mean(x, axis=(1, 2))
+        fc = nn.Dense(NUM_CLASSES, name='fc')
+        logits = fc(pool3)
+        return {'pool3': pool3, 'logits_unbiased': pool3 @ fc.variables['params']['kernel'], 'logits': logits}
+
+
+def legacy_resize_bilinear(images, size: int = INPUT_SIZE):
+    """TF1 `ResizeBilinear(align_corners=False, half_pixel_centers=False)` of [N, H, W, C] floats to size x size.
+
+    src = dst * (in / out); lo = floor(src); hi = min(lo + 1, in - 1); linear interpolation between them.
+    """
+
+    def axis_weights(n_in):
+        src = np.arange(size, dtype=np.float64) * (n_in / size)
+        lo = np.floor(src).astype(np.int32)
+        hi = np.minimum(lo + 1, n_in - 1)
+        return lo, hi, (src - lo).astype(np.float32)
+
+    y_lo, y_hi, y_frac = axis_weights(images.shape[1])
+    x_lo, x_hi, x_frac = axis_weights(images.shape[2])
+    x_frac = x_frac[None, None, :, None]
+    top = images[:, y_lo][:, :, x_lo] + (images[:, y_lo][:, :, x_hi] - images[:, y_lo][:, :, x_lo]) * x_frac
+    bottom = images[:, y_hi][:, :, x_lo] + (images[:, y_hi][:, :, x_hi] - images[:, y_hi][:, :, x_lo]) * x_frac
+    return top + (bottom - top) * y_frac[None, :, None, None]
+
+
+def to_uint8(images):
+    """Model outputs in [-1, 1] -> uint8, as the reference pipelines see PNGs: round((x + 1) * 127.5), clipped."""
+    return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def preprocess(images_uint8):
+    """uint8 [N, H, W, 3] -> the network's input: legacy resize to 299, then (x - 128) / 128."""
+    if images_uint8.shape[-1] != 3:
+        raise ValueError(f'The Inception network takes RGB images [N, H, W, 3]; got shape {images_uint8.shape}.')
+    return (legacy_resize_bilinear(jnp.asarray(images_uint8, jnp.float32)) - 128.0) / 128.0
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_variables(path: str) -> dict:
+    """Loads the converted weights (`python -m aegan.metrics.convert_inception`) and checks every shape."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f'No Inception weights at {path}. Get pt_inception-2015-12-05-6726825d.pth (pytorch-fid release '
+            '"fid_weights") on a machine with internet, then run `python -m aegan.metrics.convert_inception '
+            '--input=pt_inception-2015-12-05-6726825d.pth --output=inception_2015_12_05.npz` (needs torch) and pass '
+            '--inception_weights=inception_2015_12_05.npz (or set AEGAN_INCEPTION_WEIGHTS).'
+        )
+    with np.load(path) as f:
+        flat = {k: f[k] for k in f.files if k != 'source_sha256'}
+    expected = jax.eval_shape(InceptionV3().init, jax.random.key(0), jnp.zeros((1, INPUT_SIZE, INPUT_SIZE, 3)))
+    expected_flat = {
+        '/'.join(str(getattr(p, 'key', p)) for p in path): leaf
+        for path, leaf in jax.tree_util.tree_flatten_with_path(expected)[0]
+    }
+    missing = sorted(set(expected_flat) - set(flat))
+    wrong = sorted(k for k in expected_flat.keys() & flat.keys() if tuple(flat[k].shape) != expected_flat[k].shape)
+    if missing or wrong:
+        raise ValueError(
+            f'{path} is not a converted 2015-12-05 Inception: missing {missing[:5]}, wrong shapes '
+            f'{[(k, flat[k].shape) for k in wrong[:5]]}. Re-run aegan.metrics.convert_inception.'
+        )
+    variables = {}
+    for key, value in flat.items():
+        node = variables
+        *parents, leaf = key.split('/')
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = jnp.asarray(value, jnp.float32)
+    return variables
+
+
+def make_feature_fn(variables):
+    """Returns jitted `features(uint8 images [N, H, W, 3]) -> {'pool3', 'logits_unbiased', 'logits'}`."""
+    model = InceptionV3()
+
+    @jax.jit
+    def features(images_uint8):
+        with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (reference/metrics.md §2.5)
+            return model.apply(variables, preprocess(images_uint8))
+
+    return features
