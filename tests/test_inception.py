@@ -24,11 +24,10 @@ TORCH_SHAPES = {
 }
 
 
-@pytest.fixture(scope='module')
-def fake_state_dict():
+def make_fake_state_dict(seed=0):
     """Random values under the real torch key names and shapes (derived from the Flax tree, checked against §2.4)."""
     shapes = jax.eval_shape(inception.InceptionV3().init, jax.random.key(0), jnp.zeros((1, 299, 299, 3)))
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     state = {}
     to_torch = {'scale': 'weight', 'bias': 'bias', 'mean': 'running_mean', 'var': 'running_var'}
     for path, leaf in jax.tree_util.tree_flatten_with_path(shapes)[0]:
@@ -45,6 +44,11 @@ def fake_state_dict():
             state['.'.join(names) + '.' + to_torch[last]] = value
     state['Conv2d_1a_3x3.bn.num_batches_tracked'] = np.array(0)  # present in some .pth files; dropped
     return {k: np.asarray(v, np.float32) for k, v in state.items()}
+
+
+@pytest.fixture(scope='module')
+def fake_state_dict():
+    return make_fake_state_dict()
 
 
 def test_published_structure(fake_state_dict):

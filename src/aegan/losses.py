@@ -87,3 +87,9 @@ def cosine_distance(z, y):
     z = z / jnp.linalg.norm(z, axis=-1, keepdims=True)
     y = y / jnp.linalg.norm(y, axis=-1, keepdims=True)
     return jnp.mean(1.0 - jnp.sum(z * y, axis=-1))
+
+
+def softmax_cross_entropy(logits, labels):
+    """Mean over the batch of -log softmax(logits)[label] (integer labels)."""
+    log_p = jax.nn.log_softmax(logits)
+    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None].astype(jnp.int32), axis=1))

@@ -8,7 +8,6 @@ returns the *sum* over devices. Methods therefore differentiate `lax.pmean(loss,
 """
 
 import jax
-import numpy as np
 from absl import logging
 from jax import lax
 from jax.sharding import AxisType, NamedSharding
@@ -48,9 +47,10 @@ def replicated(mesh):
     return NamedSharding(mesh, P())
 
 
-def to_global_batch(process_batch: np.ndarray, mesh) -> jax.Array:
-    """Stitches each process's rows into one global array sharded over 'data'."""
-    return jax.make_array_from_process_local_data(NamedSharding(mesh, P(DATA_AXIS)), process_batch)
+def to_global_batch(process_batch, mesh):
+    """Stitches each process's rows (an array, or a dict of arrays) into global arrays sharded over 'data'."""
+    sharding = NamedSharding(mesh, P(DATA_AXIS))
+    return jax.tree.map(lambda rows: jax.make_array_from_process_local_data(sharding, rows), process_batch)
 
 
 def shard_step(update, mesh):

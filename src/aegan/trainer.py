@@ -11,6 +11,7 @@ import numpy as np
 from absl import logging
 
 from aegan import checkpointing, data, methods, parallel, writers
+from aegan.methods import classifier
 from aegan.metrics.mode_coverage import mixture_coverage
 
 NUM_SAMPLES_2D = 2500  # PacGAN/VEEGAN's `num_log_figure_sample`.
@@ -32,6 +33,11 @@ def validate_loop_config(config) -> None:
 
 def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
     """Returns `evaluate(state, step) -> scalars`: sample grids / reconstructions, or 2D scatter + mode coverage."""
+    if method.sample is None:  # a classifier: held-out accuracy only
+        labels = dataset.info.get('test_labels')
+        if dataset.test_data is None or labels is None:
+            return lambda state, step: {}
+        return lambda state, step: {'eval/test_accuracy': classifier.accuracy(method, state, dataset.test_data, labels)}
     sample = jax.jit(method.sample, static_argnums=2)
     reconstruct = jax.jit(method.reconstruct) if method.reconstruct else None
     is_2d = dataset.shape == (2,)
@@ -112,7 +118,9 @@ def _train(config, workdir: str, devices, preempted):
         logging.info('Nothing to do: the checkpoint is at step %d >= num_train_steps=%d.', start, total)
     step = start
     while step < total:
-        rows = dataset.process_batch(config.seed, step, config.batch_size, jax.process_index(), jax.process_count())
+        rows = dataset.process_batch(
+            config.seed, step, config.batch_size, jax.process_index(), jax.process_count(), method.labelled
+        )
         state, metrics = update(state, parallel.to_global_batch(rows, mesh), step_key)
         step += 1
         last = step == total

@@ -150,3 +150,16 @@ class _LibraryInfoFilter(pylogging.Filter):
 
 def quiet_library_logs() -> None:
     logging.get_absl_handler().addFilter(_LibraryInfoFilter())
+
+
+def save_mode_histogram(path: str, histogram: np.ndarray, title: str = '') -> str:
+    """Bar plot of how many samples fell into each mode (e.g. Stacked MNIST's 1,000 digit triples)."""
+    fig, ax = plt.subplots(figsize=(10, 3))
+    ax.bar(np.arange(len(histogram)), histogram, width=1.0)
+    ax.set_xlabel('mode')
+    ax.set_ylabel('samples')
+    ax.set_title(title or os.path.basename(path))
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path

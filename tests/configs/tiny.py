@@ -2,7 +2,7 @@
 
 from aegan.configs import adam, base_config
 
-NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
+NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator', 'classifier')
 
 
 def get_config(arg='alphagan,ring8'):
@@ -27,4 +27,5 @@ def get_config(arg='alphagan,ring8'):
     config.wgan_gp = dict(gp_weight=10.0, n_critic=2, critic_norm='layer')
     config.aae = dict(reconstruction='l2', prior_std=1.0)
     config.age = dict(mu=10.0, lam=1000.0, generator_steps=2)
+    config.classifier = dict(num_classes=10)
     return config

@@ -15,7 +15,9 @@ class Dataset(NamedTuple):
       global_batch: `global_batch(seed, step, batch_size) -> np.ndarray`, the whole global batch of a step as a
         pure function of its arguments. `process_batch` cuts it per process.
       test_data: held-out examples (array) where the dataset has them, else None.
-      info: dataset facts for metrics (mixture centres and std, number of modes, ...).
+      info: dataset facts for metrics (mixture centres and std, number of modes, `test_labels`, ...).
+      global_labels: `global_labels(seed, step, batch_size)`, the labels of `global_batch`'s rows, for datasets that
+        have labels (a classifier trains on them); else None.
     """
 
     name: str
@@ -23,12 +25,23 @@ class Dataset(NamedTuple):
     global_batch: Callable[[int, int, int], np.ndarray]
     test_data: np.ndarray | None = None
     info: dict[str, Any] = {}
+    global_labels: Callable[[int, int, int], np.ndarray] | None = None
 
-    def process_batch(self, seed: int, step: int, batch_size: int, process_index: int, process_count: int):
-        """The rows of the global batch of `step` that belong to `process_index` (contiguous, equal shares)."""
+    def process_batch(
+        self, seed: int, step: int, batch_size: int, process_index: int, process_count: int, labelled: bool = False
+    ):
+        """The rows of the global batch of `step` that belong to `process_index` (contiguous, equal shares);
+        `{'image', 'label'}` when `labelled`."""
         per_process = batch_size // process_count
-        rows = self.global_batch(seed, step, batch_size)
-        return rows[process_index * per_process : (process_index + 1) * per_process]
+        rows = slice(process_index * per_process, (process_index + 1) * per_process)
+        if not labelled:
+            return self.global_batch(seed, step, batch_size)[rows]
+        if self.global_labels is None:
+            raise ValueError(f'Dataset {self.name!r} has no labels; a classifier needs a labelled dataset.')
+        return {
+            'image': self.global_batch(seed, step, batch_size)[rows],
+            'label': self.global_labels(seed, step, batch_size)[rows],
+        }
 
 
 def step_rng(seed: int, step: int) -> np.random.Generator:

@@ -41,10 +41,17 @@ def mnist(data_config) -> Dataset:
     del data_config
     train_x, train_y, test_x, test_y = load_digits()
 
-    def global_batch(seed, step, batch_size):
-        return train_x[step_rng(seed, step).integers(0, len(train_x), size=batch_size)]
+    def indices(seed, step, batch_size):
+        return step_rng(seed, step).integers(0, len(train_x), size=batch_size)
 
-    return Dataset('mnist', (28, 28, 1), global_batch, test_x, {'num_modes': 10, 'test_labels': test_y})
+    return Dataset(
+        'mnist',
+        (28, 28, 1),
+        lambda seed, step, batch_size: train_x[indices(seed, step, batch_size)],
+        test_x,
+        {'num_modes': 10, 'test_labels': test_y},
+        lambda seed, step, batch_size: train_y[indices(seed, step, batch_size)],
+    )
 
 
 def stack_digits(digits: np.ndarray, index: np.ndarray) -> np.ndarray:

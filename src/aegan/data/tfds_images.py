@@ -23,7 +23,7 @@ def _prepare_hint(name: str, data_dir: str) -> str:
     )
 
 
-def _load_split(name: str, data_config, split: str) -> np.ndarray:
+def _load_split(name: str, data_config, split: str, feature: str = 'image') -> np.ndarray:
     import tensorflow_datasets as tfds  # Heavy import, only for the datasets that need it.
 
     data_dir = os.path.expanduser(data_config.get('data_dir') or '~/tensorflow_datasets')
@@ -36,24 +36,36 @@ def _load_split(name: str, data_config, split: str) -> np.ndarray:
         except Exception as e:  # Any network or disk failure: say what to do instead.
             raise FileNotFoundError(f'Downloading {name!r} failed ({e}).\n' + _prepare_hint(name, data_dir)) from e
     source = builder.as_data_source(split=split)
-    return np.stack([source[i]['image'] for i in range(len(source))])
+    return np.stack([source[i][feature] for i in range(len(source))])
 
 
 def _to_unit_range(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 127.5 - 1.0
 
 
-def _in_memory(name: str, train: np.ndarray, test: np.ndarray | None) -> Dataset:
-    def global_batch(seed, step, batch_size):
-        return _to_unit_range(train[step_rng(seed, step).integers(0, len(train), size=batch_size)])
+def _in_memory(name: str, train: np.ndarray, test: np.ndarray | None, labels=None) -> Dataset:
+    """`labels`: (train_labels, test_labels) for labelled datasets."""
 
-    return Dataset(name, train.shape[1:], global_batch, None if test is None else _to_unit_range(test), {})
+    def indices(seed, step, batch_size):
+        return step_rng(seed, step).integers(0, len(train), size=batch_size)
+
+    info, global_labels = {}, None
+    if labels is not None:
+        info['test_labels'] = labels[1]
+        global_labels = lambda seed, step, batch_size: labels[0][indices(seed, step, batch_size)]
+    return Dataset(
+        name,
+        train.shape[1:],
+        lambda seed, step, batch_size: _to_unit_range(train[indices(seed, step, batch_size)]),
+        None if test is None else _to_unit_range(test),
+        info,
+        global_labels,
+    )
 
 
 def cifar10(data_config) -> Dataset:
-    return _in_memory(
-        'cifar10', _load_split('cifar10', data_config, 'train'), _load_split('cifar10', data_config, 'test')
-    )
+    split = lambda s, f='image': _load_split('cifar10', data_config, s, f)
+    return _in_memory('cifar10', split('train'), split('test'), (split('train', 'label'), split('test', 'label')))
 
 
 def center_crop_resize(images: np.ndarray, crop: int = CELEBA_CROP, size: int = 64) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Methods by name: `METHODS[name](config, data_shape) -> Method` (a record of pure functions)."""
 
-from aegan.methods import aae, ae, age, alphagan, dcgan, vae, wgan_gp
+from aegan.methods import aae, ae, age, alphagan, classifier, dcgan, vae, wgan_gp
 from aegan.methods.api import Method, TrainState
 
 METHODS = {
@@ -11,6 +11,7 @@ METHODS = {
     'wgan_gp': wgan_gp.make,
     'aae': aae.make,
     'age': age.make,
+    'classifier': classifier.make,  # not generative: the eval's dataset classifier
 }
 
 

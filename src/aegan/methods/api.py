@@ -32,12 +32,14 @@ class Method(NamedTuple):
     name: str
     init: Callable[[jax.Array, jax.Array], TrainState]  # (rng, example_batch) -> state
     update: Callable[[TrainState, jax.Array, jax.Array], tuple[TrainState, dict]]  # (state, batch, rng)
-    sample: Callable[[TrainState, jax.Array, int], jax.Array]  # (state, rng, n) -> data
+    sample: Callable[[TrainState, jax.Array, int], jax.Array] | None  # (state, rng, n) -> data; None: not generative
     reconstruct: Callable[[TrainState, jax.Array], jax.Array] | None = None
     encode: Callable[[TrainState, jax.Array], jax.Array] | None = None
     # `sample(state, rng, n) == decode(state, prior(rng, n))`; code-space samplers (samplers.py) need the parts.
     prior: Callable[[jax.Array, int], jax.Array] | None = None  # (rng, n) -> codes
     decode: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, codes) -> data
+    classify: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, data) -> logits
+    labelled: bool = False  # `update` takes {'image', 'label'} batches instead of images
 
 
 def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:

@@ -203,15 +203,19 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
+def missing_weights_message(path: str | None) -> str:
+    return (
+        f'No Inception weights at {path!r}. Get pt_inception-2015-12-05-6726825d.pth (pytorch-fid release '
+        '"fid_weights") on a machine with internet, then run `python -m aegan.metrics.convert_inception '
+        '--input=pt_inception-2015-12-05-6726825d.pth --output=inception_2015_12_05.npz` (needs torch) and pass '
+        '--inception_weights=inception_2015_12_05.npz (or set AEGAN_INCEPTION_WEIGHTS).'
+    )
+
+
 def load_variables(path: str) -> dict:
     """Loads the converted weights (`python -m aegan.metrics.convert_inception`) and checks every shape."""
     if not os.path.exists(path):
-        raise FileNotFoundError(
-            f'No Inception weights at {path}. Get pt_inception-2015-12-05-6726825d.pth (pytorch-fid release '
-            '"fid_weights") on a machine with internet, then run `python -m aegan.metrics.convert_inception '
-            '--input=pt_inception-2015-12-05-6726825d.pth --output=inception_2015_12_05.npz` (needs torch) and pass '
-            '--inception_weights=inception_2015_12_05.npz (or set AEGAN_INCEPTION_WEIGHTS).'
-        )
+        raise FileNotFoundError(missing_weights_message(path))
     with np.load(path) as f:
         flat = {k: f[k] for k in f.files if k != 'source_sha256'}
     expected = jax.eval_shape(InceptionV3().init, jax.random.key(0), jnp.zeros((1, INPUT_SIZE, INPUT_SIZE, 3)))
@@ -236,13 +240,13 @@ def load_variables(path: str) -> dict:
     return variables
 
 
+@jax.jit
+def _features(variables, images_uint8):
+    with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (reference/metrics.md §2.5)
+        return InceptionV3().apply(variables, preprocess(images_uint8))
+
+
 def make_feature_fn(variables):
-    """Returns jitted `features(uint8 images [N, H, W, 3]) -> {'pool3', 'logits_unbiased', 'logits'}`."""
-    model = InceptionV3()
-
-    @jax.jit
-    def features(images_uint8):
-        with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (reference/metrics.md §2.5)
-            return model.apply(variables, preprocess(images_uint8))
-
-    return features
+    """Returns `features(uint8 images [N, H, W, 3]) -> {'pool3', 'logits_unbiased', 'logits'}`. The weights are an
+    argument of one module-level jit (not constants baked into each compilation), so shapes seen once stay compiled."""
+    return lambda images_uint8: _features(variables, images_uint8)
