@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aegan.data.mixtures import grid_centers, ring_centers
-from aegan.metrics.mode_coverage import mixture_coverage
+from aegan.metrics.mode_coverage import mixture_coverage, stacked_mnist_coverage
 
 
 def test_all_modes_evenly():
@@ -35,3 +35,26 @@ def test_mixed():
     assert result['modes'] == 2 and result['high_quality_fraction'] == 0.75
     p = np.array([2, 1]) / 3
     assert result['reverse_kl'] == pytest.approx(float(np.sum(p * np.log(p * 8))))
+
+
+def constant_digit_images(triples):
+    """[n, 3] digit triples -> [n, 28, 28, 3] images whose channel c is the constant d_c / 10."""
+    return np.broadcast_to(np.asarray(triples, np.float32)[:, None, None, :] / 10, (len(triples), 28, 28, 3))
+
+
+def read_digit(channel):  # a perfect "classifier" for constant_digit_images
+    return np.round(channel.mean(axis=(1, 2, 3)) * 10).astype(int)
+
+
+def test_stacked_mnist_all_one_and_some_modes():
+    every = np.stack(np.unravel_index(np.arange(1000), (10, 10, 10)), axis=1)  # all 1,000 triples once
+    result = stacked_mnist_coverage(constant_digit_images(every), read_digit)
+    assert result['modes'] == 1000 and result['reverse_kl'] == pytest.approx(0.0, abs=1e-12)
+    assert np.all(result['histogram'] == 1)
+    one = stacked_mnist_coverage(constant_digit_images([[3, 1, 4]] * 20), read_digit)
+    assert one['modes'] == 1 and one['reverse_kl'] == pytest.approx(np.log(1000)) and one['histogram'][314] == 20
+    two = stacked_mnist_coverage(constant_digit_images([[0, 0, 7]] * 3 + [[9, 9, 9]]), read_digit)
+    p = np.array([3, 1]) / 4
+    assert two['modes'] == 2 and two['reverse_kl'] == pytest.approx(float(np.sum(p * np.log(p * 1000))))
+    with pytest.raises(ValueError, match=r'must be \[n, 28, 28, 3\]'):
+        stacked_mnist_coverage(np.zeros((2, 28, 28, 1)), read_digit)
