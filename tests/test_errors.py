@@ -12,7 +12,8 @@ from aegan import trainer
     [
         (
             lambda c: setattr(c, 'method', 'bigan'),
-            r"Unknown method='bigan'; valid choices: \['aae', 'ae', 'age', 'alphagan', 'dcgan', 'vae', 'wgan_gp'\]",
+            r"Unknown method='bigan'; valid choices: "
+            r"\['aae', 'ae', 'age', 'alphagan', 'classifier', 'dcgan', 'vae', 'wgan_gp'\]",
         ),
         (lambda c: setattr(c.data, 'name', 'svhn'), r"Unknown data.name='svhn'; valid choices: \['celeb_a', 'cifar10'"),
         (lambda c: setattr(c, 'batch_size', 18), r'batch_size=18 must be a positive multiple of the number of devices'),

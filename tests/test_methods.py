@@ -20,8 +20,13 @@ def neg_log_sigmoid(t):
     return float(np.log1p(np.exp(-t)))
 
 
-@pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
-@pytest.mark.parametrize('method_name', sorted(set(methods.METHODS) - {'alphagan'}))  # alphagan: test_parallel.py
+GENERATIVE_CASES = [
+    (m, d) for m in sorted(set(methods.METHODS) - {'alphagan', 'classifier'}) for d in ('ring8', 'stacked_mnist')
+]
+
+
+# alphagan: test_parallel.py; the classifier needs labels, so it runs on MNIST.
+@pytest.mark.parametrize('method_name,dataset_name', [*GENERATIVE_CASES, ('classifier', 'mnist')])
 def test_one_and_four_devices_give_the_same_update(config_factory, method_name, dataset_name):
     config = config_factory(dataset_name, method_name)
     for optim in config.optim.values():
@@ -39,7 +44,10 @@ def test_one_and_four_devices_give_the_same_update(config_factory, method_name, 
         assert any(not np.array_equal(a, a0) for a, a0 in zip(after, jax.tree.leaves(params))), name
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, **TOLERANCE), metrics1, metrics4)
     # The method's samplers run outside shard_map and give data of the right shape.
-    assert method.sample(state1, jax.random.key(0), 3).shape == (3, *dataset.shape)
+    if method.sample is not None:
+        assert method.sample(state1, jax.random.key(0), 3).shape == (3, *dataset.shape)
+    if method.classify is not None:
+        assert method.classify(state1, jnp.asarray(dataset.test_data[:3])).shape == (3, config.classifier.num_classes)
     if method.reconstruct is not None:
         assert method.reconstruct(state1, jnp.asarray(dataset.test_data[:3])).shape == (3, *dataset.shape)
 

@@ -20,7 +20,8 @@ def run_steps(method, dataset, config, num_devices, num_steps=2):
     state = jax.jit(lambda: method.init(jax.random.key(0), example), out_shardings=parallel.replicated(mesh))()
     step = parallel.shard_step(method.update, mesh)
     for s in range(num_steps):
-        batch = parallel.to_global_batch(dataset.global_batch(config.seed, s, config.batch_size), mesh)
+        host_batch = dataset.process_batch(config.seed, s, config.batch_size, 0, 1, labelled=method.labelled)
+        batch = parallel.to_global_batch(host_batch, mesh)
         state, metrics = step(state, batch, jax.random.key(1))
     return jax.device_get(state), jax.device_get(metrics)
 
