@@ -16,6 +16,7 @@ def get_config():
     config = base_config()
     config.method = 'alphagan'
     config.data.name = 'celeb_a'
+    config.data.crop = 108  # centre 108x108 square -> 64x64, as carpedm20/DCGAN-tensorflow (tfds_images.py)
     config.batch_size = 64
     config.num_train_steps = 100_000
     config.log_every_steps = 500

@@ -31,3 +31,14 @@ def config_factory():
 
 
 assert jax.device_count() == 4, 'JAX was initialised before conftest could ask for 4 CPU devices.'
+
+
+@pytest.fixture(scope='session')
+def tfds_data_dir(tmp_path_factory):
+    """Tiny real TFDS datasets (the real cifar10 / celeb_a / mnist builders on synthetic raw files), ArrayRecord."""
+    from aegan.data import synthetic_tfds
+
+    data_dir = str(tmp_path_factory.mktemp('tensorflow_datasets'))
+    for name in ('cifar10', 'celeb_a', 'mnist'):
+        synthetic_tfds.write(name, data_dir, num_train=64, num_test=32)
+    return data_dir

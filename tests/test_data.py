@@ -5,7 +5,7 @@ import pytest
 from ml_collections import ConfigDict
 
 from aegan import data
-from aegan.data import embedded_mnist, mixtures
+from aegan.data import mixtures, mnist
 
 
 def get(name):
@@ -41,7 +41,7 @@ def test_mixture_placements_follow_pacgan():
 
 
 def test_embedded_mnist_is_the_real_5000_digits():
-    train_x, train_y, test_x, test_y = embedded_mnist.load_digits()
+    train_x, train_y, test_x, test_y = mnist.load_digits()
     assert len(train_x) == 4500 and len(test_x) == 500
     assert np.bincount(test_y).tolist() == [50] * 10 and np.bincount(train_y).tolist() == [450] * 10
     assert train_x.min() == -1.0 and train_x.max() == 1.0
@@ -52,7 +52,7 @@ def test_embedded_mnist_is_the_real_5000_digits():
 
 def test_stacked_mnist_channels_are_three_digits():
     dataset = get('stacked_mnist')
-    train_x, *_ = embedded_mnist.load_digits()
+    train_x, *_ = mnist.load_digits()
     batch = dataset.global_batch(3, 0, 4)
     pool = train_x.reshape(len(train_x), -1)
     for image in batch:

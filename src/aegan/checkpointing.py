@@ -16,8 +16,13 @@ import ml_collections
 import orbax.checkpoint as ocp
 from absl import logging
 
-# Keys a resumed run may change (a longer schedule, other logging); any other change needs a new workdir.
+# Keys a resumed run may change (a longer schedule, other logging, where and how fast the data is read); any other
+# change needs a new workdir.
 RESUMABLE_KEYS = (
+    'data.data_dir',
+    'data.download',
+    'data.num_threads',
+    'data.prefetch_batches',
     'num_train_steps',
     'log_every_steps',
     'sample_every_steps',

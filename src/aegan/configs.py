@@ -15,7 +15,17 @@ def base_config() -> ml_collections.ConfigDict:
     config.sample_every_steps = 500
     config.checkpoint_every_steps = 500
     config.max_checkpoints_to_keep = 3
-    config.data = ml_collections.ConfigDict({'name': '', 'data_dir': '', 'download': False})
+    config.data = ml_collections.ConfigDict(
+        {
+            'name': '',
+            'data_dir': '',  # TFDS data: '' = $TFDS_DATA_DIR or ~/tensorflow_datasets.
+            'download': False,  # Let TFDS download and prepare a missing dataset (needs internet).
+            'source': 'embedded',  # mnist / stacked_mnist: 'embedded' (5,000 digits, offline) or 'tfds' (full MNIST).
+            'num_threads': 0,  # Grain threads reading and decoding TFDS records ahead; 0 = one per core, <= 16.
+            'prefetch_batches': 4,
+            'num_test_examples': 10_000,  # Held-out TFDS images kept in memory for eval and reconstructions.
+        }
+    )
     return config
 
 

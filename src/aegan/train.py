@@ -4,6 +4,8 @@ Kept short on purpose (as in the Flax examples): flags only; the logic is `train
 call directly. Override any config key with `--config.<key>=<value>`.
 """
 
+import os
+
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
@@ -16,17 +18,34 @@ flags.DEFINE_string('workdir', None, 'Where checkpoints, config.json, TensorBoar
 flags.DEFINE_bool(
     'distributed',
     False,
-    'Call jax.distributed.initialize() (multi-host; auto-detects SLURM, Cloud TPU VMs, Open MPI, Kubernetes).',
+    'Multi-host: call jax.distributed.initialize() before anything else. Without the three flags below it '
+    'auto-detects the cluster (SLURM, Cloud TPU VMs, Open MPI, Kubernetes); with them it uses them (e.g. several '
+    'CPU processes on one machine). Also on when AEGAN_DISTRIBUTED=1.',
 )
+flags.DEFINE_string('coordinator_address', None, 'host:port of process 0 (explicit multi-process set-up).')
+flags.DEFINE_integer('num_processes', None, 'Number of processes (explicit multi-process set-up).')
+flags.DEFINE_integer('process_id', None, 'This process, 0 .. num_processes - 1 (explicit multi-process set-up).')
 flags.mark_flags_as_required(['config', 'workdir'])
+
+
+def initialize_distributed() -> None:
+    """jax.distributed.initialize(), explicit when all of --coordinator_address/--num_processes/--process_id are
+    given, auto-detected when none is; a partial set is a usage error rather than a hang."""
+    explicit = (FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
+    if any(v is not None for v in explicit) and not all(v is not None for v in explicit):
+        raise app.UsageError('Give all of --coordinator_address, --num_processes and --process_id, or none of them.')
+    if all(v is not None for v in explicit):
+        jax.distributed.initialize(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
+    else:
+        jax.distributed.initialize()
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     writers.quiet_library_logs()
-    if FLAGS.distributed:
-        jax.distributed.initialize()
+    if FLAGS.distributed or os.environ.get('AEGAN_DISTRIBUTED') == '1':
+        initialize_distributed()
     logging.info(
         'JAX %s: process %d of %d, %d local / %d global devices (%s).',
         jax.__version__,

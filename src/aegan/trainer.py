@@ -117,11 +117,11 @@ def _train(config, workdir: str, devices, preempted):
     if start >= total:
         logging.info('Nothing to do: the checkpoint is at step %d >= num_train_steps=%d.', start, total)
     step = start
+    batches = dataset.batches(
+        config.seed, start, config.batch_size, jax.process_index(), jax.process_count(), method.labelled
+    )
     while step < total:
-        rows = dataset.process_batch(
-            config.seed, step, config.batch_size, jax.process_index(), jax.process_count(), method.labelled
-        )
-        state, metrics = update(state, parallel.to_global_batch(rows, mesh), step_key)
+        state, metrics = update(state, parallel.to_global_batch(next(batches), mesh), step_key)
         step += 1
         last = step == total
         if step % config.log_every_steps == 0 or last:

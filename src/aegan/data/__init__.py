@@ -5,14 +5,14 @@ the batches an uninterrupted one would.
     DATASETS = {'ring8': ..., 'grid25': ..., 'mnist': ..., 'stacked_mnist': ..., 'cifar10': ..., 'celeb_a': ...}
 """
 
-from aegan.data import embedded_mnist, mixtures, tfds_images
+from aegan.data import mixtures, mnist, tfds_images
 from aegan.data.dataset import Dataset
 
 DATASETS = {
     'ring8': mixtures.ring8,
     'grid25': mixtures.grid25,
-    'mnist': embedded_mnist.mnist,
-    'stacked_mnist': embedded_mnist.stacked_mnist,
+    'mnist': mnist.mnist,
+    'stacked_mnist': mnist.stacked_mnist,
     'cifar10': tfds_images.cifar10,
     'celeb_a': tfds_images.celeb_a,
 }

@@ -1,6 +1,7 @@
 """The record every dataset returns."""
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,6 +19,9 @@ class Dataset(NamedTuple):
       info: dataset facts for metrics (mixture centres and std, number of modes, `test_labels`, ...).
       global_labels: `global_labels(seed, step, batch_size)`, the labels of `global_batch`'s rows, for datasets that
         have labels (a classifier trains on them); else None.
+      stream: for datasets read from disk, `stream(seed, start_step, batch_size, process_index, process_count,
+        labelled) -> iterator` of this process's batches from `start_step` on, read ahead in threads (must yield
+        exactly `process_batch` of each step); None: `batches` calls `process_batch` step by step.
     """
 
     name: str
@@ -26,6 +30,20 @@ class Dataset(NamedTuple):
     test_data: np.ndarray | None = None
     info: dict[str, Any] = {}
     global_labels: Callable[[int, int, int], np.ndarray] | None = None
+    stream: Callable[..., Iterator] | None = None
+
+    def batches(
+        self, seed: int, start_step: int, batch_size: int, process_index: int, process_count: int, labelled: bool
+    ) -> Iterator:
+        """This process's batches of steps start_step, start_step + 1, ... (what the training loop consumes)."""
+        if labelled and self.global_labels is None:
+            raise ValueError(f'Dataset {self.name!r} has no labels; a classifier needs a labelled dataset.')
+        if self.stream is not None:
+            return self.stream(seed, start_step, batch_size, process_index, process_count, labelled)
+        return (
+            self.process_batch(seed, step, batch_size, process_index, process_count, labelled)
+            for step in itertools.count(start_step)
+        )
 
     def process_batch(
         self, seed: int, step: int, batch_size: int, process_index: int, process_count: int, labelled: bool = False

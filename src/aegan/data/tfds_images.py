@@ -1,87 +1,183 @@
-"""TFDS image datasets (CIFAR-10, CelebA) read into memory and sampled by step, like the embedded ones.
+"""TFDS image datasets (CIFAR-10, CelebA 64x64, full MNIST) read by random access through Grain.
 
-This is the minimal real loader: it checks that the prepared dataset exists in `data.data_dir` and fails with the
-exact preparation command otherwise; it never downloads unless `data.download=True`.
+Why Grain on a TFDS data source rather than tf.data: the batch of step s must be a pure function of (seed, s) so that
+a resumed run, or one on another number of processes, sees exactly the batches an uninterrupted one would
+(DESIGN.md). With a random-access source (`builder.as_data_source()`, ArrayRecord files) and Grain's index-based
+`MapDataset`, element g of `source.shuffle(seed).repeat()` is a fixed record (a fresh permutation every epoch), so
+resuming at step s means starting at g = s * batch_size: nothing to checkpoint, nothing to skip through, and no
+TensorFlow at training time. Each process maps only its own rows of every global batch, so it reads only its shard;
+Grain's threads read and decode ahead of the step (`data.num_threads`, `data.prefetch_batches`).
+
+The data must be prepared in ArrayRecord format (random access); anything else fails with the command to fix it.
 """
 
+import functools
 import os
 
 import numpy as np
 
-from aegan.data.dataset import Dataset, step_rng
+from aegan.data.dataset import Dataset
 
-# CelebA 64x64: the DCGAN/AGE-style centre crop — a 108x108 box centred on the 178x218 aligned face, resized to 64.
+# CelebA 64x64: the centre 108x108 square of the 178x218 aligned image resized to 64x64 (bilinear) — the crop of
+# carpedm20/DCGAN-tensorflow (`--input_height=108 --crop`), which BEGAN and many later GAN papers reuse. AGE instead
+# resizes to 64x78 and crops rows 7..71 (reference/methods.md §2); set data.crop to change the square's side.
 CELEBA_CROP = 108
+IMAGE_SIZE = {'cifar10': 32, 'celeb_a': 64, 'mnist': 28}
+CHANNELS = {'cifar10': 3, 'celeb_a': 3, 'mnist': 1}
+TEST_SPLIT = {'cifar10': 'test', 'celeb_a': 'test', 'mnist': 'test'}
+LABEL_KEY = {'cifar10': 'label', 'mnist': 'label'}  # CelebA has attributes, not a class label.
 
 
-def _prepare_hint(name: str, data_dir: str) -> str:
+def prepare_command(name: str, data_dir: str) -> str:
     return (
-        f'TFDS dataset {name!r} is not prepared in data.data_dir={data_dir!r}. On a machine with internet run\n'
-        f'    python -c "import tensorflow_datasets as tfds; tfds.builder({name!r}, data_dir={data_dir!r})'
-        f'.download_and_prepare()"\n'
-        f'(or copy a prepared {name}/ folder there), or set --config.data.download=True to let aegan do it.'
+        f'python -c "import tensorflow_datasets as tfds; '
+        f"tfds.builder('{name}', data_dir='{data_dir}', file_format='array_record').download_and_prepare()\""
     )
 
 
-def _load_split(name: str, data_config, split: str, feature: str = 'image') -> np.ndarray:
+def _data_dir(data_config) -> str:
+    return os.path.expanduser(data_config.get('data_dir') or os.environ.get('TFDS_DATA_DIR') or '~/tensorflow_datasets')
+
+
+def data_source(name: str, data_config, split: str):
+    """The TFDS random-access source of `split`; prepares it only when data.download=True, else a clear error."""
     import tensorflow_datasets as tfds  # Heavy import, only for the datasets that need it.
 
-    data_dir = os.path.expanduser(data_config.get('data_dir') or '~/tensorflow_datasets')
-    builder = tfds.builder(name, data_dir=data_dir)
+    data_dir = _data_dir(data_config)
+    builder = tfds.builder(name, data_dir=data_dir)  # The prepared files' own format, whatever it is.
+    hint = (
+        f'On a machine with internet run\n    {prepare_command(name, data_dir)}\n'
+        f'(or copy a prepared {name}/ folder into {data_dir}), or pass --config.data.download=True to let aegan do it.'
+    )
     if not builder.is_prepared():
         if not data_config.get('download', False):
-            raise FileNotFoundError(_prepare_hint(name, data_dir))
+            raise FileNotFoundError(f'TFDS dataset {name!r} is not prepared in data.data_dir={data_dir!r}. {hint}')
         try:
+            builder = tfds.builder(name, data_dir=data_dir, file_format='array_record')
             builder.download_and_prepare()
         except Exception as e:  # Any network or disk failure: say what to do instead.
-            raise FileNotFoundError(f'Downloading {name!r} failed ({e}).\n' + _prepare_hint(name, data_dir)) from e
-    source = builder.as_data_source(split=split)
-    return np.stack([source[i][feature] for i in range(len(source))])
+            raise FileNotFoundError(f'Downloading {name!r} into {data_dir!r} failed ({e}).\n{hint}') from e
+    try:
+        return builder.as_data_source(split=split)
+    except NotImplementedError as e:  # Prepared as TFRecord (tf.data only): no random access.
+        raise ValueError(
+            f'TFDS dataset {name!r} in {builder.data_dir} is stored as {builder.info.file_format}, which has no random '
+            f'access. Convert it once (keeps the original files):\n    tfds convert_format '
+            f'--dataset_version_dir={builder.data_dir} --out_file_format=array_record'
+        ) from e
 
 
-def _to_unit_range(images: np.ndarray) -> np.ndarray:
+def center_crop_resize(image: np.ndarray, crop: int = CELEBA_CROP, size: int = 64) -> np.ndarray:
+    """One uint8 HWC image -> its centre crop x crop square resized to size x size (PIL bilinear)."""
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    if crop > min(h, w):
+        raise ValueError(f'data.crop={crop} is larger than the {h}x{w} images.')
+    top, left = (h - crop) // 2, (w - crop) // 2
+    square = Image.fromarray(image[top : top + crop, left : left + crop])
+    return np.asarray(square.resize((size, size), Image.BILINEAR))
+
+
+def to_unit_range(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 127.5 - 1.0
 
 
-def _in_memory(name: str, train: np.ndarray, test: np.ndarray | None, labels=None) -> Dataset:
-    """`labels`: (train_labels, test_labels) for labelled datasets."""
+def make_preprocess(name: str, data_config, labelled: bool):
+    """record dict -> float32 image in [-1, 1] (or {'image', 'label'} when `labelled`)."""
+    crop = data_config.get('crop', CELEBA_CROP)
 
-    def indices(seed, step, batch_size):
-        return step_rng(seed, step).integers(0, len(train), size=batch_size)
+    def preprocess(record):
+        image = record['image']
+        if name == 'celeb_a':
+            image = center_crop_resize(image, crop, IMAGE_SIZE[name])
+        image = to_unit_range(image)
+        return {'image': image, 'label': np.int32(record[LABEL_KEY[name]])} if labelled else image
 
-    info, global_labels = {}, None
-    if labels is not None:
-        info['test_labels'] = labels[1]
-        global_labels = lambda seed, step, batch_size: labels[0][indices(seed, step, batch_size)]
+    return preprocess
+
+
+def global_position(k: int, batch_size: int, process_index: int, process_count: int) -> int:
+    """The k-th element a process reads -> its position in the run's element stream (row-major global batches)."""
+    per_process = batch_size // process_count
+    step, row = divmod(k, per_process)
+    return step * batch_size + process_index * per_process + row
+
+
+def _threaded(elements, batch_size: int, data_config):
+    """Grain threads read and preprocess single elements ahead (`data.prefetch_batches` batches' worth), then batch."""
+    import grain
+
+    threads = data_config.get('num_threads', 0) or min(16, os.cpu_count() or 1)
+    ahead = max(threads, data_config.get('prefetch_batches', 4) * batch_size)
+    options = grain.ReadOptions(num_threads=threads, prefetch_buffer_size=ahead)
+    return elements.to_iter_dataset(options).batch(batch_size, drop_remainder=True)
+
+
+def streamed(name: str, data_config) -> Dataset:
+    """A TFDS dataset read step by step (CIFAR-10, CelebA): only the rows of each batch a process needs."""
+    import grain
+
+    source = data_source(name, data_config, 'train')
+    shape = (IMAGE_SIZE[name], IMAGE_SIZE[name], CHANNELS[name])
+    labelled_data = name in LABEL_KEY
+
+    @functools.cache
+    def elements(seed: int):
+        return grain.MapDataset.source(source).shuffle(seed=seed).repeat()
+
+    def stream(seed, start_step, batch_size, process_index, process_count, labelled=False):
+        """Iterator over this process's batches from `start_step` on (Grain threads prefetch ahead)."""
+        per_process = batch_size // process_count
+        records = elements(seed)
+        rows = grain.MapDataset.range(start_step * per_process, np.iinfo(np.int64).max // 2)
+        rows = rows.map(lambda k: records[global_position(k, batch_size, process_index, process_count)])
+        rows = rows.map(make_preprocess(name, data_config, labelled))
+        return iter(_threaded(rows, per_process, data_config))
+
+    def global_batch(seed, step, batch_size, labelled=False):
+        return next(stream(seed, step, batch_size, 0, 1, labelled))
+
+    test_source = data_source(name, data_config, TEST_SPLIT[name])
+    num_test = min(len(test_source), data_config.get('num_test_examples', 10_000))
+    test = read_all(test_source, num_test, make_preprocess(name, data_config, labelled_data), data_config)
+    info = {'num_train_examples': len(source)}
+    global_labels = None
+    if labelled_data:
+        test, info['test_labels'] = test['image'], test['label']
+        global_labels = lambda seed, step, batch_size: global_batch(seed, step, batch_size, True)['label']
     return Dataset(
         name,
-        train.shape[1:],
-        lambda seed, step, batch_size: _to_unit_range(train[indices(seed, step, batch_size)]),
-        None if test is None else _to_unit_range(test),
+        shape,
+        lambda seed, step, batch_size: global_batch(seed, step, batch_size),
+        test,
         info,
         global_labels,
+        stream,
     )
+
+
+def read_all(source, count: int, preprocess, data_config):
+    """The first `count` records of `source`, preprocessed, read by Grain's threads, stacked."""
+    import grain
+
+    if count == 0:
+        raise ValueError('The TFDS split is empty.')
+    return next(iter(_threaded(grain.MapDataset.source(source)[:count].map(preprocess), count, data_config)))
 
 
 def cifar10(data_config) -> Dataset:
-    split = lambda s, f='image': _load_split('cifar10', data_config, s, f)
-    return _in_memory('cifar10', split('train'), split('test'), (split('train', 'label'), split('test', 'label')))
-
-
-def center_crop_resize(images: np.ndarray, crop: int = CELEBA_CROP, size: int = 64) -> np.ndarray:
-    from PIL import Image
-
-    h, w = images.shape[1:3]
-    top, left = (h - crop) // 2, (w - crop) // 2
-    return np.stack(
-        [
-            np.asarray(Image.fromarray(im[top : top + crop, left : left + crop]).resize((size, size), Image.BILINEAR))
-            for im in images
-        ]
-    )
+    return streamed('cifar10', data_config)
 
 
 def celeb_a(data_config) -> Dataset:
-    train = center_crop_resize(_load_split('celeb_a', data_config, 'train'))
-    test = center_crop_resize(_load_split('celeb_a', data_config, 'test'))
-    return _in_memory('celeb_a', train, test)
+    return streamed('celeb_a', data_config)
+
+
+def mnist_digits(data_config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Full TFDS MNIST (60,000 train / 10,000 test) in memory, as `mnist.load_digits` returns it: at 47 MB
+    every process simply holds all of it."""
+    preprocess = make_preprocess('mnist', data_config, labelled=True)
+    train = read_all(source := data_source('mnist', data_config, 'train'), len(source), preprocess, data_config)
+    test = read_all(source := data_source('mnist', data_config, 'test'), len(source), preprocess, data_config)
+    return train['image'], train['label'], test['image'], test['label']

