@@ -79,7 +79,7 @@ def train_and_evaluate(config, workdir: str, devices=None):
     Returns the final TrainState (replicated over the devices).
     """
     # First of all: a SIGTERM during set-up or compilation must also end in a clean save-and-exit.
-    with writers.preemption_flag() as preempted:
+    with writers.preemption_flag(enabled=jax.process_count() == 1) as preempted:
         return _train(config, workdir, devices, preempted)
 
 

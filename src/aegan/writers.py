@@ -117,14 +117,16 @@ class Progress:
 
 
 @contextlib.contextmanager
-def preemption_flag():
+def preemption_flag(enabled: bool = True):
     """Yields a callable that turns True after SIGTERM (or SIGINT); restores the previous handlers on exit.
 
     The loop checks it every step and then saves a checkpoint and returns, so a preempted job resumes where it was.
-    Signals can only be handled in the main thread; elsewhere the flag stays False.
+    Signals can only be handled in the main thread; elsewhere the flag stays False. With several processes it is
+    not `enabled`: each process would see its signal at a different step and they would save different steps, so
+    there JAX's preemption service (SIGTERM -> a step all processes agree on, `reached_preemption`) decides.
     """
     event = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
+    if not enabled or threading.current_thread() is not threading.main_thread():
         yield event.is_set
         return
 
