@@ -3,6 +3,7 @@
 import os
 import stat
 import subprocess
+import sys
 
 import pytest
 
@@ -77,3 +78,12 @@ def test_local_launcher_reports_a_failing_process(repo, tmp_path):
     assert f'failed (exit 1); see {tmp_path}/run/logs/process_' in result.stderr
     usage = subprocess.run(['bash', str(repo / 'launch' / 'local_multiprocess.sh')], capture_output=True, text=True)
     assert usage.returncode == 2 and 'Usage:' in usage.stderr
+
+
+def test_partial_explicit_distributed_flags_are_a_usage_error(repo, tmp_path):
+    command = [sys.executable, '-m', 'aegan.train', '--config=tests/configs/tiny.py:alphagan,ring8']
+    command += [f'--workdir={tmp_path}/run', '--distributed', '--num_processes=2']
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert 'Give all of --coordinator_address, --num_processes and --process_id, or none of them.' in result.stderr
+    assert not os.path.exists(tmp_path / 'run')

@@ -137,3 +137,15 @@ def test_train_binary_reads_tfds_and_resumes_bit_identically(repo, tmp_path, tfd
     assert f'Resumed from {tmp_path}/resumed/checkpoints/2' in result.stderr
     assert_trees_identical(load_params(tmp_path / 'resumed', 6), load_params(tmp_path / 'straight', 6))
     assert os.listdir(tmp_path / 'straight' / 'images')
+
+
+def test_failed_download_keeps_the_preparation_hint(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise ConnectionError('no route to host')
+
+    monkeypatch.setattr(tfds.download.DownloadManager, 'download_and_extract', offline)
+    with pytest.raises(FileNotFoundError) as error:
+        data.get_dataset(data_config('cifar10', str(tmp_path), download=True))
+    text = str(error.value)
+    assert "Downloading 'cifar10'" in text and 'no route to host' in text
+    assert "file_format='array_record').download_and_prepare()" in text

@@ -47,7 +47,8 @@ def data_source(name: str, data_config, split: str):
     builder = tfds.builder(name, data_dir=data_dir)  # The prepared files' own format, whatever it is.
     hint = (
         f'On a machine with internet run\n    {prepare_command(name, data_dir)}\n'
-        f'(or copy a prepared {name}/ folder into {data_dir}), or pass --config.data.download=True to let aegan do it.'
+        f'(preparing needs TensorFlow, e.g. pip install tensorflow-cpu; training does not), or copy a prepared '
+        f'{name}/ folder into {data_dir}, or pass --config.data.download=True to let aegan do it.'
     )
     if not builder.is_prepared():
         if not data_config.get('download', False):
