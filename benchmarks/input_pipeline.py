@@ -4,10 +4,10 @@
     python benchmarks/input_pipeline.py --data_dir ~/tensorflow_datasets      # real prepared data instead
 
 Without --data_dir it first writes a synthetic dataset with TFDS's real builder (`aegan.data.synthetic_tfds`): the
-same record format and sizes as the real one. The images are uniform noise, which compresses worse than real
-photos, so PNG decoding is if anything slower than on real CIFAR-10. It reads `--batches` batches after one warm-up
-batch, as one process (`--processes 2`: process 0's half of each global batch). Threads 0 = aegan's default (one
-per core, at most 16). Timing only, nothing is asserted.
+same record format and image sizes as the real one. CIFAR images are uniform noise, which compresses worse than
+real photos, so PNG decoding is if anything slower than on real CIFAR-10; CelebA images are smooth 218x178 JPEGs.
+It reads `--batches` batches after one warm-up batch, as one process (`--processes 2`: process 0's half of each
+global batch). Threads 0 = aegan's default (one per core, at most 16). Timing only, nothing is asserted.
 """
 
 import argparse
