@@ -32,12 +32,16 @@ class Dataset(NamedTuple):
     global_labels: Callable[[int, int, int], np.ndarray] | None = None
     stream: Callable[..., Iterator] | None = None
 
+    def _require_labels(self) -> None:
+        if self.global_labels is None:
+            raise ValueError(f'Dataset {self.name!r} has no labels; a classifier needs a labelled dataset.')
+
     def batches(
         self, seed: int, start_step: int, batch_size: int, process_index: int, process_count: int, labelled: bool
     ) -> Iterator:
         """This process's batches of steps start_step, start_step + 1, ... (what the training loop consumes)."""
-        if labelled and self.global_labels is None:
-            raise ValueError(f'Dataset {self.name!r} has no labels; a classifier needs a labelled dataset.')
+        if labelled:
+            self._require_labels()
         if self.stream is not None:
             return self.stream(seed, start_step, batch_size, process_index, process_count, labelled)
         return (
@@ -54,8 +58,7 @@ class Dataset(NamedTuple):
         rows = slice(process_index * per_process, (process_index + 1) * per_process)
         if not labelled:
             return self.global_batch(seed, step, batch_size)[rows]
-        if self.global_labels is None:
-            raise ValueError(f'Dataset {self.name!r} has no labels; a classifier needs a labelled dataset.')
+        self._require_labels()
         return {
             'image': self.global_batch(seed, step, batch_size)[rows],
             'label': self.global_labels(seed, step, batch_size)[rows],

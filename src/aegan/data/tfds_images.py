@@ -137,7 +137,9 @@ def streamed(name: str, data_config) -> Dataset:
         return iter(_threaded(rows, per_process, data_config))
 
     def global_batch(seed, step, batch_size, labelled=False):
-        return next(stream(seed, step, batch_size, 0, 1, labelled))
+        # Exactly this step's records (a stream would keep prefetching batches nobody asked for).
+        rows = elements(seed)[step * batch_size : (step + 1) * batch_size]
+        return read_batch(rows.map(make_preprocess(name, data_config, labelled)), data_config)
 
     test_source = data_source(name, data_config, TEST_SPLIT[name])
     num_test = min(len(test_source), data_config.get('num_test_examples', 10_000))
@@ -158,13 +160,18 @@ def streamed(name: str, data_config) -> Dataset:
     )
 
 
+def read_batch(elements, data_config):
+    """All of a finite MapDataset, read by Grain's threads, stacked into one batch."""
+    if len(elements) == 0:
+        raise ValueError('The TFDS split is empty.')
+    return next(iter(_threaded(elements, len(elements), data_config)))
+
+
 def read_all(source, count: int, preprocess, data_config):
-    """The first `count` records of `source`, preprocessed, read by Grain's threads, stacked."""
+    """The first `count` records of `source`, preprocessed and stacked."""
     import grain
 
-    if count == 0:
-        raise ValueError('The TFDS split is empty.')
-    return next(iter(_threaded(grain.MapDataset.source(source)[:count].map(preprocess), count, data_config)))
+    return read_batch(grain.MapDataset.source(source)[:count].map(preprocess), data_config)
 
 
 def cifar10(data_config) -> Dataset:
