@@ -22,7 +22,7 @@ def get_config():
     config.checkpoint_every_steps = 500
 
     config.model = dict(kind='dcgan', z_dim=100, width=32, code_disc_hidden=(700, 700))
-    config.alphagan = dict(lambda_rec=10.0, generator_steps=2)
+    config.alphagan = dict(lambda_rec=10.0, generator_steps=2, encoder_loss='paper')  # docs/methods.md, "α-GAN"
     config.optim = dict(
         encoder=adam(2e-4, 0.5, 0.999),
         generator=adam(2e-4, 0.5, 0.999),

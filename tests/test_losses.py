@@ -41,17 +41,14 @@ def test_reconstruction_terms():
     assert float(losses.l2(x, y)) == pytest.approx((0.25 + 0 + 4 + 0.25) / 4)
 
 
-def test_alphagan_encoder_generator_loss_by_hand():
+def test_alphagan_encoder_generator_and_joint_losses_by_hand():
     x = np.array([[0.0, 1.0]], np.float32)
     x_rec = np.array([[0.5, 0.0]], np.float32)
     d_rec, d_gen, c_hat = np.array([1.0], np.float32), np.array([-0.5], np.float32), np.array([2.0], np.float32)
-    loss, terms = alphagan.encoder_generator_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec=4.0)
-    # 4 * mean(|0-0.5|, |1-0|) - 1.0 - (-0.5) - 2.0 = 3.0 - 2.5 = 0.5
-    assert float(terms['reconstruction_l1']) == pytest.approx(0.75)
-    assert float(terms['g_loss_rec']) == pytest.approx(-1.0)
-    assert float(terms['g_loss_gen']) == pytest.approx(0.5)
-    assert float(terms['e_loss_code']) == pytest.approx(-2.0)
-    assert float(loss) == pytest.approx(0.5)
+    # lambda * L1 = 4 * mean(|0-0.5|, |1-0|) = 3.0; -logit terms: D(rec) -1.0, D(gen) +0.5, C(codes) -2.0.
+    assert float(alphagan.encoder_loss(x, x_rec, c_hat, lambda_rec=4.0)) == pytest.approx(3.0 - 2.0)
+    assert float(alphagan.generator_loss(x, x_rec, d_rec, d_gen, lambda_rec=4.0)) == pytest.approx(3.0 - 1.0 + 0.5)
+    assert float(alphagan.joint_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec=4.0)) == pytest.approx(0.5)
 
 
 def test_alphagan_discriminator_loss_by_hand():

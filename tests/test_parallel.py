@@ -1,17 +1,28 @@
 """Data parallelism: the same global batch gives the same update on 1 and on 4 devices.
 
 This is what catches the shard_map pitfall (grad of a per-device loss is already summed over devices, so a pmean of
-gradients is 4x too large here), per-device noise, and per-device BatchNorm statistics.
+gradients is 4x too large here), per-device noise, and per-device BatchNorm statistics. Every net trains with plain
+SGD here: Adam divides a uniform gradient scale out, so with Adam a 4x gradient would pass unnoticed.
 """
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from aegan import data, methods, parallel
+from aegan.configs import sgd
+from aegan.methods import alphagan, api
 
 TOLERANCE = dict(rtol=1e-5, atol=1e-6)  # measured max |difference|: 1.2e-7 (params), 4.7e-9 (BatchNorm)
+SGD_LR = 1e-3
+
+
+def with_sgd(config):
+    """Every net of `config` on plain SGD, so a gradient's scale shows in the parameters."""
+    config.optim = {name: sgd(SGD_LR) for name in config.optim}
+    return config
 
 
 def run_steps(method, dataset, config, num_devices, num_steps=2):
@@ -26,25 +37,45 @@ def run_steps(method, dataset, config, num_devices, num_steps=2):
     return jax.device_get(state), jax.device_get(metrics)
 
 
-@pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
-def test_one_and_four_devices_give_the_same_update(config_factory, dataset_name):
-    config = config_factory(dataset_name)
+def assert_same_update_on_1_and_4_devices(config, num_steps=2, tolerance=TOLERANCE):
+    """Runs `num_steps` updates on 1 and on 4 devices from the same state and batches; every net must have moved
+    and every parameter, BatchNorm statistic and metric must agree."""
     dataset = data.get_dataset(config.data)
     method = methods.get_method(config, dataset.shape)
-    state1, metrics1 = run_steps(method, dataset, config, 1)
-    state4, metrics4 = run_steps(method, dataset, config, 4)
+    state1, metrics1 = run_steps(method, dataset, config, 1, num_steps)
+    state4, metrics4 = run_steps(method, dataset, config, 4, num_steps)
     initial = jax.device_get(method.init(jax.random.key(0), jnp.zeros((1, *dataset.shape))))
-    assert int(state1.step) == int(state4.step) == 2
-    leaves = zip(
-        jax.tree_util.tree_leaves_with_path(state1.params),
-        jax.tree.leaves(state4.params),
-        jax.tree.leaves(initial.params),
-    )
-    for (path, a), b, a0 in leaves:
-        np.testing.assert_allclose(a, b, err_msg=jax.tree_util.keystr(path), **TOLERANCE)
-        assert not np.array_equal(a, a0), f'{jax.tree_util.keystr(path)} did not change'
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, **TOLERANCE), state1.batch_stats, state4.batch_stats)
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, **TOLERANCE), metrics1, metrics4)
+    assert int(state1.step) == int(state4.step) == num_steps
+    for name, params in initial.params.items():  # every net trained (a critic's output bias alone may cancel out)
+        moved = jax.tree.map(lambda a, a0: not np.array_equal(a, a0), state1.params[name], params)
+        assert any(jax.tree.leaves(moved)), f'{name} did not change'
+    chex.assert_trees_all_close(state1.params, state4.params, **tolerance)
+    chex.assert_trees_all_close(state1.batch_stats, state4.batch_stats, **tolerance)
+    chex.assert_trees_all_close(metrics1, metrics4, **tolerance)
+    return method, dataset, state1
+
+
+@pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
+@pytest.mark.parametrize('encoder_loss', ['paper', 'joint'])
+def test_one_and_four_devices_give_the_same_update(config_factory, dataset_name, encoder_loss):
+    config = with_sgd(config_factory(dataset_name))
+    config.alphagan.encoder_loss = encoder_loss
+    assert_same_update_on_1_and_4_devices(config)
+
+
+def test_the_device_test_rejects_gradients_scaled_by_the_device_count(config_factory, monkeypatch):
+    """The bug the test above names, made on purpose: each net's gradient multiplied by the number of devices (what a
+    pmean of already-summed gradients would give, inverted). The comparison must fail."""
+    original = api.apply_updates
+
+    def scaled(state, name, grads, optimizer):
+        count = jax.lax.axis_size(parallel.DATA_AXIS)
+        return original(state, name, jax.tree.map(lambda g: g * count, grads), optimizer)
+
+    monkeypatch.setattr(api, 'apply_updates', scaled)
+    monkeypatch.setattr(alphagan, 'apply_updates', scaled)
+    with pytest.raises(AssertionError):
+        assert_same_update_on_1_and_4_devices(with_sgd(config_factory('ring8')))
 
 
 def test_batch_size_must_divide_over_devices():

@@ -31,3 +31,8 @@ def base_config() -> ml_collections.ConfigDict:
 
 def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999) -> ml_collections.ConfigDict:
     return ml_collections.ConfigDict({'learning_rate': learning_rate, 'b1': b1, 'b2': b2})
+
+
+def sgd(learning_rate: float) -> ml_collections.ConfigDict:
+    """Plain SGD: the tests use it where a gradient's scale must show in the parameters (Adam divides it out)."""
+    return ml_collections.ConfigDict({'kind': 'sgd', 'learning_rate': learning_rate})

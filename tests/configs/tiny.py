@@ -21,7 +21,7 @@ def get_config(arg='alphagan,ring8'):
     else:
         config.model = dict(kind='dcgan', z_dim=8, width=4, code_disc_hidden=(16,))
     config.optim = {net: adam(1e-3, 0.5, 0.9) for net in NETS}
-    config.alphagan = dict(lambda_rec=10.0, generator_steps=2)
+    config.alphagan = dict(lambda_rec=10.0, generator_steps=2, encoder_loss='paper')
     config.ae = dict(reconstruction='l1')
     config.vae = dict(likelihood='gaussian', scale=0.1)
     config.wgan_gp = dict(gp_weight=10.0, n_critic=2, critic_norm='layer')

@@ -3,39 +3,49 @@
 Four networks: encoder E (x -> z_hat), generator G (z -> x), data discriminator D (real x vs reconstructions
 G(E(x)) *and* prior samples G(z)), code discriminator C (prior z vs encoder codes z_hat). The ELBO's likelihood is
 replaced by lambda*L1 plus the synthetic likelihood log D/(1-D), and its KL by log C/(1-C); both density ratios are
-exactly the discriminators' logits. The hybrid objective (reference/methods.md §1.1), minimised by E and G:
+exactly the discriminators' logits (docs/methods.md, "α-GAN").
 
-    L_EG = lambda * ||x - G(E(x))||_1 - logit D(G(E(x))) - logit D(G(z)) - logit C(E(x))
+The encoder's loss, `config.alphagan.encoder_loss`:
+  'paper' (default; Algorithm 1 of arXiv 1706.04987 as we read it, docs/methods.md): each net minimises its own loss,
+      L_E = lambda ||x - G(E(x))||_1 - logit C(E(x))
+      L_G = lambda ||x - G(E(x))||_1 - logit D(G(E(x))) - logit D(G(z))
+  'joint' (victor-shepardson/alpha-GAN): E and G both minimise L_E + L_G - lambda L1, so E also receives the gradient
+      of -logit D(G(E(x))) through the reconstruction. G's gradient is the same in both variants.
 
-One iteration (the authors confirmed that the four networks are updated separately; reference/methods.md §1.3):
-  1. `generator_steps` times: E and G, each with its own optimizer, on grad L_EG. A single backward pass is exact:
-     the logit D(G(z)) term has no E-gradient and the logit C(E(x)) term no G-gradient, so d/dE and d/dG of L_EG
-     are the encoder's and the generator's own losses of the paper's Algorithm 1.
+One iteration (each network updated separately, as the authors confirmed; docs/methods.md):
+  1. `generator_steps` times: E and G, each with its own optimizer, from one forward pass (jax.vjp, one cotangent
+     per loss).
   2. D: cross-entropy with x -> 1, G(E(x)) -> 0, G(z) -> 0.
-  3. C: cross-entropy with prior z -> 1, E(x) -> 0 — the corrected sign; arXiv v1's Algorithm 1 eqs. 16-17 swap
-     them (confirmed by the authors, reference/methods.md §1.3). C has no BatchNorm.
+  3. C: cross-entropy with prior z -> 1, E(x) -> 0 (the corrected sign; arXiv v1 swaps them). C has no BatchNorm.
 """
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizer, run_net, train_nets
+from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizer, net_caller, train_net
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
+ENCODER_LOSSES = ('paper', 'joint')
 
 
-def encoder_generator_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec):
-    """L_EG from the discriminators' logits; returns (loss, terms)."""
-    terms = {
-        'reconstruction_l1': losses.l1(x, x_rec),
-        'g_loss_rec': losses.logit_loss(d_rec),  # -log D/(1-D) on reconstructions
-        'g_loss_gen': losses.logit_loss(d_gen),  # ... and on prior samples
-        'e_loss_code': losses.logit_loss(c_hat),  # -log C/(1-C): the KL's density-ratio estimate
-    }
-    loss = lambda_rec * terms['reconstruction_l1'] + terms['g_loss_rec'] + terms['g_loss_gen'] + terms['e_loss_code']
-    return loss, terms
+def encoder_loss(x, x_rec, c_hat, lambda_rec):
+    """Algorithm 1's encoder loss: lambda * L1 - log C/(1-C) on the encoder's codes (no data-discriminator term)."""
+    return lambda_rec * losses.l1(x, x_rec) + losses.logit_loss(c_hat)
+
+
+def generator_loss(x, x_rec, d_rec, d_gen, lambda_rec):
+    """Algorithm 1's generator loss: lambda * L1 - log D/(1-D) on reconstructions and on prior samples."""
+    return lambda_rec * losses.l1(x, x_rec) + losses.logit_loss(d_rec) + losses.logit_loss(d_gen)
+
+
+def joint_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec):
+    """The single loss that 'joint' gives both E and G: every term once."""
+    return generator_loss(x, x_rec, d_rec, d_gen, lambda_rec) + losses.logit_loss(c_hat)
 
 
 def discriminator_loss(d_real, d_rec, d_gen):
@@ -48,13 +58,35 @@ def code_discriminator_loss(c_prior, c_hat):
     return losses.bce_real(c_prior) + losses.bce_fake(c_hat)
 
 
-def make(config, data_shape) -> Method:
-    """Builds α-GAN's pure functions from `config` (keys: model, optim.<net>, alphagan)."""
-    lambda_rec, generator_steps = config.alphagan.lambda_rec, config.alphagan.generator_steps
+def validate(config) -> None:
+    section = config.alphagan
+    lambda_rec, generator_steps = section.lambda_rec, section.generator_steps
     if not lambda_rec >= 0:
         raise ValueError(f'alphagan.lambda_rec={lambda_rec} must be >= 0.')
     if not (isinstance(generator_steps, int) and generator_steps >= 1):
         raise ValueError(f'alphagan.generator_steps={generator_steps} must be an integer >= 1.')
+    if section.get('encoder_loss', 'paper') not in ENCODER_LOSSES:
+        raise ValueError(
+            f'Unknown alphagan.encoder_loss={section.encoder_loss!r}; valid choices: {list(ENCODER_LOSSES)} '
+            '(docs/methods.md, "α-GAN").'
+        )
+
+
+class Steps(NamedTuple):
+    """The parts of one iteration, each `(state, ...) -> (state, metrics)` inside shard_map; `update` chains them."""
+
+    net: Callable  # api.net_caller over the four modules
+    encoder_generator_step: Callable  # (state, x, rng)
+    discriminator_step: Callable  # (state, x, x_rec, x_gen)
+    code_discriminator_step: Callable  # (state, z_prior, z_hat)
+    init: Callable  # (rng, example_batch) -> TrainState
+
+
+def make_steps(config, data_shape) -> Steps:
+    """Builds the networks, their optimizers and the three update steps from `config`."""
+    validate(config)
+    lambda_rec = config.alphagan.lambda_rec
+    joint = config.alphagan.get('encoder_loss', 'paper') == 'joint'
     z_dim = config.model.z_dim
     modules = {
         'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
@@ -63,11 +95,7 @@ def make(config, data_shape) -> Method:
         'code_discriminator': nets.code_discriminator(config.model),
     }
     optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
-
-    def net(state, name, x, params=None, batch_stats=None, train=True):
-        params = state.params[name] if params is None else params
-        batch_stats = state.batch_stats.get(name) if batch_stats is None else batch_stats
-        return run_net(modules[name], params, batch_stats, x, train)
+    net = net_caller(modules)
 
     def init(rng, example_batch):
         codes = jnp.zeros((1, z_dim))
@@ -82,18 +110,42 @@ def make(config, data_shape) -> Method:
     def encoder_generator_step(state, x, rng):
         z_prior = normal_rows(rng, (x.shape[0], z_dim))
 
-        def loss_fn(params):
+        def forward(params):
             z_hat, stats_e = net(state, 'encoder', x, params['encoder'])
             x_rec, stats_g = net(state, 'generator', z_hat, params['generator'])
             x_gen, stats_g = net(state, 'generator', z_prior, params['generator'], stats_g)
-            d_rec, _ = net(state, 'discriminator', x_rec)  # D's own statistics are updated only in its step.
-            d_gen, _ = net(state, 'discriminator', x_gen)
-            c_hat, _ = net(state, 'code_discriminator', z_hat)
-            loss, terms = encoder_generator_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec)
-            return pmean(loss), (terms, {'encoder': stats_e, 'generator': stats_g})
+            return (z_hat, x_rec, x_gen), {'encoder': stats_e, 'generator': stats_g}
 
-        state, _, terms = train_nets(state, ('encoder', 'generator'), loss_fn, optimizers)
-        return state, pmean(terms)
+        params = {name: state.params[name] for name in ('encoder', 'generator')}
+        (z_hat, x_rec, x_gen), backward, stats = jax.vjp(forward, params, has_aux=True)
+
+        # The three parts of the losses as functions of E's and G's outputs (D and C are fixed in this step; their
+        # statistics move only in their own steps). Each is pmean'd before differentiation (parallel.py).
+        def reconstruction(x_rec):
+            return pmean(lambda_rec * losses.l1(x, x_rec))
+
+        def data_term(x_rec, x_gen):
+            terms = {
+                'g_loss_rec': losses.logit_loss(net(state, 'discriminator', x_rec)[0]),  # -log D/(1-D)
+                'g_loss_gen': losses.logit_loss(net(state, 'discriminator', x_gen)[0]),
+            }
+            return pmean(terms['g_loss_rec'] + terms['g_loss_gen']), pmean(terms)
+
+        def code_term(z_hat):
+            return pmean(losses.logit_loss(net(state, 'code_discriminator', z_hat)[0]))  # -log C/(1-C)
+
+        rec, rec_cot = jax.value_and_grad(reconstruction)(x_rec)
+        (_, terms), (rec_d_cot, gen_cot) = jax.value_and_grad(data_term, (0, 1), has_aux=True)(x_rec, x_gen)
+        code, code_cot = jax.value_and_grad(code_term)(z_hat)
+        # G's gradient is the same in both variants: the code term does not depend on G's parameters.
+        grads = backward((code_cot, rec_cot + rec_d_cot, gen_cot))[0]
+        if not joint:  # the encoder's own loss: reconstruction and code terms only.
+            grads['encoder'] = backward((code_cot, rec_cot, jnp.zeros_like(gen_cot)))[0]['encoder']
+        for name in ('encoder', 'generator'):
+            state = apply_updates(state, name, grads[name], optimizers[name])
+        state = state.replace(batch_stats={**state.batch_stats, **{k: v for k, v in stats.items() if v is not None}})
+        terms = {'reconstruction_l1': pmean(losses.l1(x, x_rec)), 'e_loss_code': code, **terms}
+        return state, {**terms, 'e_loss': rec + code, 'g_loss': rec + terms['g_loss_rec'] + terms['g_loss_gen']}
 
     def discriminator_step(state, x, x_rec, x_gen):
         def loss_fn(params):
@@ -101,34 +153,39 @@ def make(config, data_shape) -> Method:
             d_rec, stats = net(state, 'discriminator', x_rec, params, stats)
             d_gen, stats = net(state, 'discriminator', x_gen, params, stats)
             metrics = {'d_real_prob': jnp.mean(jax.nn.sigmoid(d_real)), 'd_gen_prob': jnp.mean(jax.nn.sigmoid(d_gen))}
-            return pmean(discriminator_loss(d_real, d_rec, d_gen)), (stats, metrics)
+            return pmean(discriminator_loss(d_real, d_rec, d_gen)), (pmean(metrics), stats)
 
-        (loss, (stats, metrics)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params['discriminator'])
-        state = apply_updates(state, 'discriminator', grads, optimizers['discriminator'])
-        if stats is not None:
-            state = state.replace(batch_stats={**state.batch_stats, 'discriminator': stats})
-        return state, {'d_loss': loss, **pmean(metrics)}
+        state, loss, metrics = train_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
+        return state, {'d_loss': loss, **metrics}
 
     def code_discriminator_step(state, z_prior, z_hat):
         def loss_fn(params):
             c_prior, _ = net(state, 'code_discriminator', z_prior, params)
             c_hat, _ = net(state, 'code_discriminator', z_hat, params)
-            return pmean(code_discriminator_loss(c_prior, c_hat))
+            return pmean(code_discriminator_loss(c_prior, c_hat)), ({}, None)
 
-        loss, grads = jax.value_and_grad(loss_fn)(state.params['code_discriminator'])
-        return apply_updates(state, 'code_discriminator', grads, optimizers['code_discriminator']), {'c_loss': loss}
+        state, loss, _ = train_net(state, 'code_discriminator', loss_fn, optimizers['code_discriminator'])
+        return state, {'c_loss': loss}
+
+    return Steps(net, encoder_generator_step, discriminator_step, code_discriminator_step, init)
+
+
+def make(config, data_shape) -> Method:
+    """Builds α-GAN's pure functions from `config` (keys: model, optim.<net>, alphagan)."""
+    steps = make_steps(config, data_shape)
+    net, generator_steps, z_dim = steps.net, config.alphagan.generator_steps, config.model.z_dim
 
     def update(state: TrainState, x, rng):
         for i in range(generator_steps):
-            state, metrics = encoder_generator_step(state, x, jax.random.fold_in(rng, i))
+            state, metrics = steps.encoder_generator_step(state, x, jax.random.fold_in(rng, i))
         # D and C see the *updated* E and G (train-mode BatchNorm, statistics not kept: those moved in step 1).
         z_prior = normal_rows(jax.random.fold_in(rng, generator_steps), (x.shape[0], z_dim))
         z_hat, _ = net(state, 'encoder', x)
         x_rec, _ = net(state, 'generator', z_hat)
         x_gen, _ = net(state, 'generator', z_prior)
         z_hat, x_rec, x_gen = jax.lax.stop_gradient((z_hat, x_rec, x_gen))
-        state, d_metrics = discriminator_step(state, x, x_rec, x_gen)
-        state, c_metrics = code_discriminator_step(state, z_prior, z_hat)
+        state, d_metrics = steps.discriminator_step(state, x, x_rec, x_gen)
+        state, c_metrics = steps.code_discriminator_step(state, z_prior, z_hat)
         return state.replace(step=state.step + 1), {**metrics, **d_metrics, **c_metrics}
 
     def prior(rng, n):
@@ -146,4 +203,4 @@ def make(config, data_shape) -> Method:
     def reconstruct(state, x):
         return net(state, 'generator', encode(state, x), train=False)[0]
 
-    return Method('alphagan', init, update, sample, reconstruct, encode, prior, decode)
+    return Method('alphagan', steps.init, update, sample, reconstruct, encode, prior, decode)

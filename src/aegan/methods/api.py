@@ -42,12 +42,23 @@ class Method(NamedTuple):
     labelled: bool = False  # `update` takes {'image', 'label'} batches instead of images
 
 
+OPTIMIZERS = ('adam', 'sgd')
+
+
 def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
-    """Adam from `config.optim.<name>` (learning_rate, b1, b2, eps), validated with the key named in the error."""
-    lr, b1, b2 = optim_config.learning_rate, optim_config.get('b1', 0.9), optim_config.get('b2', 0.999)
-    eps = optim_config.get('eps', 1e-8)
+    """The optimizer of net `name` from `config.optim.<name>`, validated with the key named in the error.
+
+    `kind` 'adam' (default; learning_rate, b1, b2, eps) or 'sgd' (learning_rate only). Plain SGD is what the tests use
+    where a gradient's *scale* matters: Adam divides a uniform scale out, so it would hide gradients N times too large.
+    """
+    kind, lr = optim_config.get('kind', 'adam'), optim_config.learning_rate
+    if kind not in OPTIMIZERS:
+        raise ValueError(f'Unknown optim.{name}.kind={kind!r}; valid choices: {list(OPTIMIZERS)}.')
     if not lr > 0:
         raise ValueError(f'optim.{name}.learning_rate={lr} must be > 0.')
+    if kind == 'sgd':
+        return optax.sgd(lr)
+    b1, b2, eps = optim_config.get('b1', 0.9), optim_config.get('b2', 0.999), optim_config.get('eps', 1e-8)
     if not eps > 0:
         raise ValueError(f'optim.{name}.eps={eps} must be > 0.')
     for key, beta in (('b1', b1), ('b2', b2)):

@@ -1,0 +1,146 @@
+"""α-GAN's update, network by network: each gradient equals a separate `jax.grad` of that network's own loss.
+
+Plain SGD (lr 1) makes a step's parameter change exactly minus its gradient, so `p1 == p0 - grad(reference loss)`
+checks the gradient itself, scale included (Adam would divide a wrong scale out).
+"""
+
+import chex
+import jax
+import numpy as np
+import pytest
+from jax.sharding import PartitionSpec as P
+
+from aegan import data, methods, parallel
+from aegan.configs import sgd
+from aegan.methods import alphagan
+
+LR = 1.0
+CLOSE = dict(rtol=1e-5, atol=1e-6)
+
+
+def sgd_config(config_factory, dataset='ring8', encoder_loss='paper'):
+    config = config_factory(dataset)
+    config.optim = {net: sgd(LR) for net in alphagan.NETS}
+    config.alphagan.encoder_loss = encoder_loss
+    config.alphagan.generator_steps = 1
+    return config
+
+
+def setup(config):
+    dataset = data.get_dataset(config.data)
+    steps = alphagan.make_steps(config, dataset.shape)
+    state = steps.init(jax.random.key(0), np.zeros((1, *dataset.shape), np.float32))
+    x = dataset.process_batch(config.seed, 0, config.batch_size, 0, 1)
+    return steps, state, np.asarray(x)
+
+
+def on_one_device(fn, in_specs):
+    """`fn` inside shard_map over one device (the steps use the 'data' axis), jitted."""
+    mesh = parallel.make_mesh(jax.devices()[:1])
+    return jax.jit(jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=(P(), P())))
+
+
+def reference_losses(steps, state, x, z_prior, lambda_rec):
+    """The paper's L_E, L_G and the joint loss as functions of {encoder, generator} params (D and C fixed)."""
+
+    def outputs(params):
+        z_hat = steps.net(state, 'encoder', x, params['encoder'])[0]
+        x_rec = steps.net(state, 'generator', z_hat, params['generator'])[0]
+        x_gen = steps.net(state, 'generator', z_prior, params['generator'])[0]
+        d = lambda v: steps.net(state, 'discriminator', v)[0]
+        c_hat = steps.net(state, 'code_discriminator', z_hat)[0]
+        return x_rec, d(x_rec), d(x_gen), c_hat
+
+    def encoder(params):
+        x_rec, _, _, c_hat = outputs(params)
+        return alphagan.encoder_loss(x, x_rec, c_hat, lambda_rec)
+
+    def generator(params):
+        x_rec, d_rec, d_gen, _ = outputs(params)
+        return alphagan.generator_loss(x, x_rec, d_rec, d_gen, lambda_rec)
+
+    def joint(params):
+        x_rec, d_rec, d_gen, c_hat = outputs(params)
+        return alphagan.joint_loss(x, x_rec, d_rec, d_gen, c_hat, lambda_rec)
+
+    return {'encoder': encoder, 'generator': generator, 'joint': joint}
+
+
+def descend(params, grads):
+    return jax.tree.map(lambda p, g: p - LR * g, params, grads)
+
+
+@pytest.mark.parametrize('encoder_loss', ['paper', 'joint'])
+def test_encoder_and_generator_gradients_are_their_own_losses(config_factory, encoder_loss):
+    config = sgd_config(config_factory, encoder_loss=encoder_loss)
+    steps, state, x = setup(config)
+    rng = jax.random.key(7)
+    after, _ = on_one_device(steps.encoder_generator_step, (P(), P('data'), P()))(state, x, rng)
+    z_prior = jax.random.normal(rng, (x.shape[0], config.model.z_dim))  # normal_rows' global draw on one device
+    refs = reference_losses(steps, state, x, z_prior, config.alphagan.lambda_rec)
+    params = {n: state.params[n] for n in ('encoder', 'generator')}
+    grad = {name: jax.grad(loss)(params) for name, loss in refs.items()}
+    encoder_reference = grad['encoder' if encoder_loss == 'paper' else 'joint']['encoder']
+    chex.assert_trees_all_close(after.params['encoder'], descend(params['encoder'], encoder_reference), **CLOSE)
+    # G's gradient is its own loss in both variants (the joint loss's extra code term has no G-gradient).
+    chex.assert_trees_all_close(after.params['generator'], descend(params['generator'], grad['generator']['generator']))
+    # The two encoder losses really differ here, by far more than the tolerance: the check above can tell them apart.
+    diff = jax.tree.map(lambda a, b: float(np.max(np.abs(a - b))), grad['encoder']['encoder'], grad['joint']['encoder'])
+    assert max(jax.tree.leaves(diff)) > 1e-3
+
+
+def test_encoder_generator_step_leaves_the_discriminators_untouched(config_factory):
+    config = sgd_config(config_factory, 'stacked_mnist')  # BatchNorm in E, G and D
+    steps, state, x = setup(config)
+    after, metrics = on_one_device(steps.encoder_generator_step, (P(), P('data'), P()))(state, x, jax.random.key(1))
+    for name in ('discriminator', 'code_discriminator'):
+        chex.assert_trees_all_equal(after.params[name], state.params[name])
+        chex.assert_trees_all_equal(after.opt_state[name], state.opt_state[name])
+    chex.assert_trees_all_equal(after.batch_stats['discriminator'], state.batch_stats['discriminator'])
+    for name in ('encoder', 'generator'):  # ...while E and G and their BatchNorm statistics moved
+        assert not np.array_equal(jax.tree.leaves(after.params[name])[0], jax.tree.leaves(state.params[name])[0])
+        chex.assert_trees_all_equal_shapes(after.batch_stats[name], state.batch_stats[name])
+        moved = jax.tree.map(lambda a, b: not np.array_equal(a, b), after.batch_stats[name], state.batch_stats[name])
+        assert all(jax.tree.leaves(moved)), name
+    assert float(metrics['e_loss']) == pytest.approx(
+        config.alphagan.lambda_rec * float(metrics['reconstruction_l1']) + float(metrics['e_loss_code']), rel=1e-5
+    )
+
+
+def test_discriminator_and_code_discriminator_steps_through_update(config_factory):
+    """D and C each descend their own cross-entropy, at the E and G of *after* the E/G step, through `update`.
+
+    Swapping the code discriminator's arguments (prior <-> codes) or the data discriminator's (real <-> fake) changes
+    their gradients, so this fails.
+    """
+    config = sgd_config(config_factory)
+    dataset = data.get_dataset(config.data)
+    method = methods.get_method(config, dataset.shape)
+    steps, state, x = setup(config)
+    mesh = parallel.make_mesh(jax.devices()[:1])
+    root = jax.random.key(3)
+    after, _ = parallel.shard_step(method.update, mesh)(jax.tree.map(np.array, state), x, root)
+    # update: rng = fold_in(root, step 0); E/G step uses fold_in(rng, 0); D and C's prior draw fold_in(rng, 1).
+    rng = jax.random.fold_in(root, 0)
+    z_prior = jax.random.normal(jax.random.fold_in(rng, 1), (x.shape[0], config.model.z_dim))
+    z_hat = steps.net(after, 'encoder', x)[0]
+    x_rec, x_gen = steps.net(after, 'generator', z_hat)[0], steps.net(after, 'generator', z_prior)[0]
+
+    def d_loss(params):
+        d = lambda v: steps.net(state, 'discriminator', v, params)[0]
+        return alphagan.discriminator_loss(d(x), d(x_rec), d(x_gen))
+
+    def c_loss(params):
+        c = lambda v: steps.net(state, 'code_discriminator', v, params)[0]
+        return alphagan.code_discriminator_loss(c(z_prior), c(z_hat))
+
+    for name, loss in (('discriminator', d_loss), ('code_discriminator', c_loss)):
+        expected = descend(state.params[name], jax.grad(loss)(state.params[name]))
+        chex.assert_trees_all_close(after.params[name], expected, **CLOSE)
+
+
+def test_unknown_encoder_loss_is_refused(config_factory):
+    config = config_factory()
+    config.alphagan.encoder_loss = 'both'
+    with pytest.raises(ValueError, match=r"alphagan.encoder_loss='both'; valid choices: \['paper', 'joint'\]"):
+        methods.get_method(config, (2,))
