@@ -36,6 +36,7 @@ assert jax.device_count() == 4, 'JAX was initialised before conftest could ask f
 @pytest.fixture(scope='session')
 def tfds_data_dir(tmp_path_factory):
     """Tiny real TFDS datasets (the real cifar10 / celeb_a / mnist builders on synthetic raw files), ArrayRecord."""
+    pytest.importorskip('tensorflow')  # TFDS's builders need it to prepare data (a test extra)
     from aegan.data import synthetic_tfds
 
     data_dir = str(tmp_path_factory.mktemp('tensorflow_datasets'))

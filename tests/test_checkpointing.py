@@ -1,16 +1,19 @@
 """Resumption through the real binary: SIGKILL at any point, SIGTERM (preemption), corrupt checkpoints, config drift."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from aegan import checkpointing
+from aegan import checkpointing, methods, trainer
 
 STEPS = 120
 
@@ -145,3 +148,144 @@ def test_resuming_with_a_different_config_is_refused(tmp_path, config_factory):
     saved = checkpointing.load_config(str(tmp_path))
     assert saved.alphagan.lambda_rec == 10.0 and saved.num_train_steps == 10_000
     assert before != (tmp_path / 'config.json').read_text()
+
+
+# ---- Restore: corruption vs structure, never a silent restart; NaN; one writer; remote paths. --------------------
+
+
+def tiny_run(workdir, method='alphagan', steps=20):
+    import configs.tiny
+
+    config = configs.tiny.get_config(f'{method},ring8')
+    config.num_train_steps, config.log_every_steps = steps, 10
+    return config, trainer.train_and_evaluate(config, str(workdir), devices=jax.devices()[:1])
+
+
+def corrupt_data(step_dir):
+    for root, _, files in os.walk(step_dir):
+        for name in files:
+            if os.sep + 'd' + os.sep in os.path.join(root, name) + os.sep:
+                with open(os.path.join(root, name), 'wb') as f:
+                    f.write(b'not a checkpoint')
+
+
+def listing(directory):
+    return sorted(os.path.relpath(os.path.join(r, f), directory) for r, _, fs in os.walk(directory) for f in fs)
+
+
+def test_a_structure_mismatch_names_the_keys_and_moves_nothing(tmp_path):
+    config, _ = tiny_run(tmp_path)
+    before = listing(tmp_path / 'checkpoints')
+    ae_config = config.copy_and_resolve_references()
+    ae_config.method = 'ae'  # another state: what a code change or an Orbax-incompatible edit looks like
+    method = methods.get_method(ae_config, (2,))
+    init = jax.jit(lambda: method.init(jax.random.key(0), np.zeros((1, 2), np.float32)))
+    manager = checkpointing.make_manager(str(tmp_path), config)
+    with pytest.raises(checkpointing.StructureMismatchError, match=r'(?s)only in the checkpoint: opt_state.discrim.*'):
+        checkpointing.restore_or_init(manager, init, str(tmp_path))
+    assert listing(tmp_path / 'checkpoints') == before and not (tmp_path / 'corrupt_checkpoints').exists()
+
+
+def test_when_no_checkpoint_is_readable_the_run_stops_and_moves_nothing(repo, tmp_path):
+    run(repo, str(tmp_path), '--config.num_train_steps=20')
+    for step in (10, 20):
+        corrupt_data(tmp_path / 'checkpoints' / str(step))
+    before = listing(tmp_path / 'checkpoints')
+    result = run(repo, str(tmp_path), check=False)
+    assert result.returncode == 1
+    assert 'No checkpoint under' in result.stderr and 'did not start again from step 0' in result.stderr
+    assert 'aegan.train stopped: No checkpoint under' in result.stderr
+    assert f'src{os.sep}aegan{os.sep}' not in result.stderr  # a message, no traceback through our code
+    assert listing(tmp_path / 'checkpoints') == before and not (tmp_path / 'corrupt_checkpoints').exists()
+
+
+def test_a_non_finite_step_is_never_saved_and_stops_the_run(tmp_path, monkeypatch):
+    """NaN injected into the generator from step 15 on: checkpoint 10 stays, 20 is never written, the error names
+    the step, the loss terms and the network."""
+    real_get_method = methods.get_method
+
+    def poisoned(config, shape):
+        method = real_get_method(config, shape)
+
+        def update(state, x, rng):
+            state, metrics = method.update(state, x, rng)
+            bad = state.step >= 15
+            params = jax.tree.map(lambda p: jnp.where(bad, jnp.nan, p), state.params['generator'])
+            metrics = {**metrics, 'g_loss': jnp.where(bad, jnp.nan, metrics['g_loss'])}
+            return state.replace(params={**state.params, 'generator': params}), metrics
+
+        return method._replace(update=update)
+
+    monkeypatch.setattr(methods, 'get_method', poisoned)
+    with pytest.raises(
+        trainer.NonFiniteError,
+        match=r"Step 20: non-finite values in loss term.*'g_loss'.*network.*'generator'.*up to step 10",
+    ):
+        tiny_run(tmp_path, steps=40)
+    assert steps(str(tmp_path)) == [10]
+    saved = load_params(str(tmp_path), 10)
+    assert all(np.all(np.isfinite(leaf)) for leaf in jax.tree.leaves(saved))
+
+
+def test_a_diverging_config_stops_with_a_message_and_exit_status_1(repo, tmp_path):
+    result = run(repo, str(tmp_path), '--config.optim.discriminator.learning_rate=1e38', check=False)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert 'non-finite values' in result.stderr and 'Try a lower learning rate' in result.stderr
+    assert 'aegan.train stopped: Step ' in result.stderr and f'src{os.sep}aegan{os.sep}' not in result.stderr
+    for step in steps(str(tmp_path)):
+        assert all(np.all(np.isfinite(leaf)) for leaf in jax.tree.leaves(load_params(str(tmp_path), step)))
+
+
+def test_a_second_run_on_a_live_workdir_is_refused(tmp_path):
+    import socket
+
+    from aegan import locking
+
+    live = subprocess.Popen(['sleep', '60'])
+    try:
+        (tmp_path / locking.LOCK_FILE).write_text(
+            json.dumps({'host': socket.gethostname(), 'pid': live.pid, 'time': time.time()})
+        )
+        with pytest.raises(locking.WorkdirInUseError, match=rf'host {socket.gethostname()}, pid {live.pid}'):
+            tiny_run(tmp_path)
+        assert listing(tmp_path) == [locking.LOCK_FILE]  # nothing of the refused run was written
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_stale_lock_is_taken_over_with_a_warning(tmp_path, caplog):
+    import socket
+
+    from aegan import locking
+
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    (tmp_path / locking.LOCK_FILE).write_text(
+        json.dumps({'host': socket.gethostname(), 'pid': dead.pid, 'time': time.time()})
+    )
+    with caplog.at_level('WARNING'):
+        tiny_run(tmp_path)
+    assert f'Taking over the stale lock {tmp_path / locking.LOCK_FILE}' in caplog.text
+    assert steps(str(tmp_path)) == [10, 20] and not (tmp_path / locking.LOCK_FILE).exists()  # released at the end
+
+
+def test_remote_workdirs_are_never_rewritten_into_local_paths(monkeypatch):
+    from aegan import locking
+
+    for uri in ('gs://bucket/runs/a', 's3://bucket/a'):
+        assert str(checkpointing.workdir_path(uri)) == uri
+        assert str(checkpointing.config_path(uri)) == uri + '/config.json'
+    assert str(checkpointing.workdir_path('relative/run')) == os.path.abspath('relative/run')
+    seen = []
+
+    def record(self):
+        seen.append(str(self.path))
+        raise KeyboardInterrupt  # stop before any I/O
+
+    monkeypatch.setattr(locking.WorkdirLock, 'acquire', record)
+    import configs.tiny
+
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train_and_evaluate(configs.tiny.get_config(), 'gs://bucket/runs/a', devices=jax.devices()[:1])
+    assert seen == ['gs://bucket/runs/a/aegan.lock']

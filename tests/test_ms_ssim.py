@@ -6,7 +6,11 @@ import scipy.ndimage
 
 from aegan.metrics import ms_ssim
 
-tf = pytest.importorskip('tensorflow')  # a test extra (requirements-test.txt); CI installs it
+
+@pytest.fixture
+def tf():
+    """TensorFlow (a test extra, requirements-test.txt): only the comparisons with tf.image need it."""
+    return pytest.importorskip('tensorflow')
 
 
 def image_pairs(shape, seed=0):
@@ -20,7 +24,7 @@ def image_pairs(shape, seed=0):
 
 
 @pytest.mark.parametrize('shape', [(3, 176, 176, 3), (3, 181, 199, 3)])
-def test_equals_tf_ssim_multiscale(shape):
+def test_equals_tf_ssim_multiscale(shape, tf):
     for x, y in image_pairs(shape):
         ours = np.asarray(ms_ssim.ms_ssim(x, y, 255.0))
         np.testing.assert_allclose(ours, tf.image.ssim_multiscale(x, y, 255.0).numpy(), atol=1e-5)
@@ -28,7 +32,7 @@ def test_equals_tf_ssim_multiscale(shape):
     assert np.all(np.asarray(ms_ssim.ms_ssim(x, x, 255.0)) == 1.0)  # exactly
 
 
-def test_equals_tf_with_other_arguments_and_dtypes():
+def test_equals_tf_with_other_arguments_and_dtypes(tf):
     (x, y), (c, d), _ = image_pairs((2, 32, 32, 3), seed=1)
     two_scales = ms_ssim.POWER_FACTORS[:2]
     for u, v in ((x, y), (c, d)):
@@ -46,7 +50,7 @@ def test_equals_tf_with_other_arguments_and_dtypes():
     np.testing.assert_allclose(ms_ssim.ms_ssim(c8, d8, 255), tf.image.ssim_multiscale(c8, d8, 255).numpy(), atol=1e-5)
 
 
-def test_small_image_policy():
+def test_small_image_policy(tf):
     _, (c, d), _ = image_pairs((2, 64, 64, 3))
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.image.ssim_multiscale(c, d, 255.0)

@@ -1,5 +1,6 @@
 """Inception score, FID and KID against their reference formulas (reference/metrics.md §1, §4)."""
 
+import chex
 import numpy as np
 import pytest
 import scipy.linalg
@@ -100,7 +101,7 @@ def test_statistics_file_round_trip(tmp_path):
     mu, sigma = np.arange(3.0), np.eye(3)
     fid.save_statistics(str(tmp_path / 'ref.npz'), mu, sigma, num_samples=10)
     got = fid.load_statistics(str(tmp_path / 'ref.npz'))
-    np.testing.assert_array_equal(got[0], mu) and np.testing.assert_array_equal(got[1], sigma)
+    chex.assert_trees_all_equal(tuple(got), (mu, sigma))
     np.savez(tmp_path / 'bad.npz', mean=mu)
     with pytest.raises(ValueError, match='need `mu` and `sigma`'):
         fid.load_statistics(str(tmp_path / 'bad.npz'))

@@ -1,20 +1,29 @@
-"""Orbax checkpoints of the TrainState, and the run's config saved beside them.
+"""Orbax checkpoints of the TrainState, the run's config saved beside them, and the workdir's one-writer lock.
 
 Layout: `<workdir>/config.json` (the resolved config, so `aegan.eval --checkpoint=<workdir>` needs nothing else) and
-`<workdir>/checkpoints/<step>/`. Orbax writes a step into a temporary folder and renames it when complete, so a
-half-written save is never listed; a complete-but-unreadable one (disk error, truncated file) is moved to
-`<workdir>/corrupt_checkpoints/` (never deleted) and the previous step is restored instead, with a warning.
+`<workdir>/checkpoints/<step>/`. Every workdir path is an `etils.epath.Path` (Orbax's own path type), so `gs://...`
+and other remote workdirs reach Orbax and the writers unchanged; only a local path is made absolute.
+
+Restoring (`restore_or_init`) tells two failures apart:
+  - a checkpoint whose *structure* differs from the state the code builds (a code change, another config) is an
+    error naming the differing keys; nothing is moved;
+  - a checkpoint whose data cannot be read (truncated or overwritten files, unreadable metadata) is corrupt. It is
+    moved to `<workdir>/corrupt_checkpoints/` (never deleted), with a warning, only once an older checkpoint has
+    restored; if none restores, the run stops with an error and moves nothing. It never starts again from step 0
+    while checkpoints exist. With several processes, process 0's verdict is broadcast before anything is moved.
 """
 
 import json
 import os
-import shutil
 import time
 
 import jax
 import ml_collections
+import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
+from etils import epath
+from jax.experimental import multihost_utils
 
 # Keys a resumed run may change (a longer schedule, other logging, where and how fast the data is read); any other
 # change needs a new workdir.
@@ -31,9 +40,17 @@ RESUMABLE_KEYS = (
 )
 
 
-def make_manager(workdir: str, config) -> ocp.CheckpointManager:
+def workdir_path(workdir) -> epath.Path:
+    """`workdir` as an epath.Path: a remote URI (`gs://b/run`) unchanged, a local path absolute and `~`-expanded."""
+    workdir = str(workdir)
+    if '://' in workdir:
+        return epath.Path(workdir)
+    return epath.Path(os.path.abspath(os.path.expanduser(workdir)))
+
+
+def make_manager(workdir, config) -> ocp.CheckpointManager:
     options = ocp.CheckpointManagerOptions(max_to_keep=config.max_checkpoints_to_keep, create=True)
-    return ocp.CheckpointManager(os.path.join(os.path.abspath(workdir), 'checkpoints'), options=options)
+    return ocp.CheckpointManager(workdir_path(workdir) / 'checkpoints', options=options)
 
 
 def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force: bool = False) -> bool:
@@ -46,30 +63,113 @@ def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force:
     return manager.save(step, args=ocp.args.StandardSave(state), force=True)
 
 
-def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir: str):
-    """Restores the newest readable checkpoint into the shapes and shardings of `init_fn()`, or calls `init_fn`.
+class StructureMismatchError(ValueError):
+    """A checkpoint holds other arrays than the state this code builds: not corruption, so nothing is moved."""
+
+
+def _key_name(key) -> str:
+    return str(getattr(key, 'key', getattr(key, 'name', getattr(key, 'idx', key))))
+
+
+def saved_keys(step_dir: epath.Path) -> set:
+    """The array paths ('params.encoder.Dense_0.kernel', ...) that checkpoint `step_dir` holds, from Orbax's tree
+    metadata file (written apart from the array data, so damaged data does not hide keys). Raises when unreadable."""
+    tree = json.loads((step_dir / 'default' / '_METADATA').read_text())['tree_metadata']
+    return {
+        '.'.join(str(k['key']) for k in entry['key_metadata'])
+        for entry in tree.values()
+        if not entry['value_metadata'].get('skip_deserialize')  # empty containers ({} statistics, optax EmptyState)
+    }
+
+
+def check_structure(step_dir: epath.Path, abstract) -> None:
+    """Raises StructureMismatchError naming the arrays in which checkpoint `step_dir` and `abstract` differ."""
+    saved = saved_keys(step_dir)
+    expected = {'.'.join(map(_key_name, path)) for path, _ in jax.tree_util.tree_flatten_with_path(abstract)[0]}
+    lines = [f'  only in the checkpoint: {k}' for k in sorted(saved - expected)]
+    lines += [f"  only in this code's state: {k}" for k in sorted(expected - saved)]
+    if lines:
+        shown = '\n'.join(lines[:20]) + (f'\n  ... and {len(lines) - 20} more' if len(lines) > 20 else '')
+        raise StructureMismatchError(
+            f'{step_dir} holds a different state than this code and config build:\n{shown}\n'
+            'Nothing was moved or deleted. Resume it with the code and config that wrote it, or train into a new '
+            '--workdir.'
+        )
+
+
+class NoReadableCheckpointError(RuntimeError):
+    """Checkpoints exist but none can be read: the run stops rather than start again from step 0."""
+
+
+def agree(ok: bool) -> bool:
+    """Process 0's verdict, the same on every process (a no-op with one process)."""
+    if jax.process_count() == 1:
+        return ok
+    return bool(multihost_utils.broadcast_one_to_all(np.int32(ok)))
+
+
+def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir):
+    """Restores the newest readable checkpoint into the shapes and shardings of `init_fn()`; calls `init_fn` only
+    when the workdir has no checkpoint at all.
 
     `init_fn` is a jitted zero-argument function with `out_shardings`, so `jax.eval_shape` gives the target
-    shardings and nothing is computed twice. Returns (state, restored_step or None).
+    shardings and nothing is computed twice. Returns (state, restored_step or None). Raises StructureMismatchError
+    (nothing moved) or NoReadableCheckpointError when checkpoints exist but none can be read (nothing moved).
     """
     abstract = jax.eval_shape(init_fn)
-    for step in sorted(manager.all_steps(), reverse=True):
+    steps = sorted(manager.all_steps(), reverse=True)
+    if not steps:
+        return init_fn(), None
+    directory = epath.Path(manager.directory)
+    unreadable = []
+    for step in steps:
+        if _metadata_readable(directory / str(step)):
+            check_structure(directory / str(step), abstract)
         try:
-            return manager.restore(step, args=ocp.args.StandardRestore(abstract)), step
-        except Exception as e:  # Orbax raises many types for unreadable data; any of them means "skip this one".
-            target = os.path.join(os.path.abspath(workdir), 'corrupt_checkpoints', f'{step}-{int(time.time())}')
-            logging.warning(
-                'Checkpoint at step %d is unreadable (%s: %s). Moved it to %s; trying the previous one.',
-                step,
-                type(e).__name__,
-                str(e).splitlines()[0][:300],
-                target,
-            )
-            if jax.process_index() == 0:
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                shutil.move(os.path.join(str(manager.directory), str(step)), target)
-            manager.reload()
-    return init_fn(), None
+            state, error = manager.restore(step, args=ocp.args.StandardRestore(abstract)), None
+        except Exception as e:  # Orbax raises many types for unreadable data.
+            state, error = None, e
+        if agree(error is None):
+            _quarantine(directory, unreadable, workdir)
+            manager.reload()  # forget the moved steps, so this run saves over them
+            return state, step
+        unreadable.append((step, error))
+        logging.warning('Checkpoint at step %d is unreadable (%s); trying the previous one.', step, _describe(error))
+    details = '\n'.join(f'  {directory}/{step}: {_describe(e)}' for step, e in unreadable)
+    raise NoReadableCheckpointError(
+        f'No checkpoint under {directory} could be read:\n{details}\nNothing was moved, and the run did not start '
+        'again from step 0. Inspect or move these folders yourself, or train into a new --workdir.'
+    )
+
+
+def _metadata_readable(step_dir: epath.Path) -> bool:
+    """True when the checkpoint's tree metadata can be read (then a structure mismatch is an error, not corruption)."""
+    try:
+        saved_keys(step_dir)
+        return True
+    except Exception:  # unreadable metadata: corrupt, decided by the restore that follows
+        return False
+
+
+def _describe(error) -> str:
+    return f'{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ""}'
+
+
+def _quarantine(directory: epath.Path, unreadable: list, workdir) -> None:
+    """Moves the corrupt newer checkpoints to <workdir>/corrupt_checkpoints/ (process 0, between two barriers)."""
+    if not unreadable:
+        return
+    target_dir = workdir_path(workdir) / 'corrupt_checkpoints'
+    if jax.process_count() > 1:
+        multihost_utils.sync_global_devices('aegan: before moving corrupt checkpoints')
+    if jax.process_index() == 0:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        for step, error in unreadable:
+            target = target_dir / f'{step}-{int(time.time())}'
+            (directory / str(step)).rename(target)
+            logging.warning('Moved the unreadable checkpoint %d (%s) to %s.', step, _describe(error), target)
+    if jax.process_count() > 1:
+        multihost_utils.sync_global_devices('aegan: after moving corrupt checkpoints')
 
 
 def _flatten(tree: dict, prefix: str = '') -> dict:
@@ -82,22 +182,20 @@ def _flatten(tree: dict, prefix: str = '') -> dict:
     return flat
 
 
-def config_path(workdir: str) -> str:
-    return os.path.join(os.path.abspath(workdir), 'config.json')
+def config_path(workdir) -> epath.Path:
+    return workdir_path(workdir) / 'config.json'
 
 
-def load_config(workdir: str) -> ml_collections.ConfigDict:
-    with open(config_path(workdir)) as f:
-        return ml_collections.ConfigDict(json.load(f))
+def load_config(workdir) -> ml_collections.ConfigDict:
+    return ml_collections.ConfigDict(json.loads(config_path(workdir).read_text()))
 
 
 def save_config(config, workdir: str) -> None:
     """Writes config.json; on resume, refuses a config that differs from the saved one outside RESUMABLE_KEYS."""
     path = config_path(workdir)
     new = json.loads(config.to_json_best_effort())
-    if os.path.exists(path):
-        with open(path) as f:
-            old = json.load(f)
+    if path.exists():
+        old = json.loads(path.read_text())
         old_flat, new_flat = _flatten(old), _flatten(new)
         changed = sorted(
             k
@@ -111,43 +209,44 @@ def save_config(config, workdir: str) -> None:
                 f'mix two experiments:\n{diff}\nUse a new --workdir, or drop these overrides.'
             )
     if jax.process_index() == 0:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
-            json.dump(new, f, indent=2, sort_keys=True)
-        os.replace(path + '.tmp', path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / (path.name + '.tmp')
+        tmp.write_text(json.dumps(new, indent=2, sort_keys=True))
+        tmp.replace(path)
 
 
 def resolve_checkpoint(path: str) -> tuple[str, int]:
     """`path` is a workdir (its newest step) or `<workdir>/checkpoints/<step>`; returns (workdir, step)."""
-    path = os.path.abspath(os.path.expanduser(path.rstrip('/')))
-    parent = os.path.dirname(path)
-    if os.path.basename(parent) == 'checkpoints' and os.path.basename(path).isdigit():
-        workdir, step = os.path.dirname(parent), int(os.path.basename(path))
-        if not os.path.isdir(path):
+    path = workdir_path(str(path).rstrip('/'))
+    if path.parent.name == 'checkpoints' and path.name.isdigit():
+        workdir, step = path.parent.parent, int(path.name)
+        if not path.is_dir():
             raise FileNotFoundError(f'No checkpoint at {path}.')
     else:
         workdir, step = path, None
-    if not os.path.exists(config_path(workdir)):
+    if not config_path(workdir).exists():
         raise FileNotFoundError(
             f'{workdir} has no config.json, so it is not an aegan workdir. Pass --checkpoint=<workdir> (the '
             '--workdir of aegan.train) or <workdir>/checkpoints/<step>.'
         )
     if step is None:
-        steps = ocp.utils.checkpoint_steps(os.path.join(workdir, 'checkpoints'))
+        steps = ocp.utils.checkpoint_steps(workdir / 'checkpoints')
         if not steps:
             raise FileNotFoundError(f'{workdir}/checkpoints holds no finished checkpoint; train longer first.')
         step = max(steps)
-    return workdir, step
+    return str(workdir), step
 
 
 def restore_read_only(workdir: str, step: int, abstract_state):
     """Restores one step without touching the workdir (eval must never move or delete a user's checkpoint)."""
-    path = os.path.join(workdir, 'checkpoints', str(step), 'default')  # CheckpointManager's layout.
+    step_dir = workdir_path(workdir) / 'checkpoints' / str(step)  # CheckpointManager's layout.
+    if _metadata_readable(step_dir):
+        check_structure(step_dir, abstract_state)
     try:
         with ocp.StandardCheckpointer() as checkpointer:
-            return checkpointer.restore(path, abstract_state)
+            return checkpointer.restore(step_dir / 'default', abstract_state)
     except Exception as e:  # Orbax raises many types for unreadable data.
         raise ValueError(
-            f'Checkpoint {workdir}/checkpoints/{step} is unreadable ({type(e).__name__}: '
-            f'{str(e).splitlines()[0][:300]}). Pass an earlier one as --checkpoint={workdir}/checkpoints/<step>.'
+            f'Checkpoint {step_dir} is unreadable ({_describe(e)}). Pass an earlier one as '
+            f'--checkpoint={workdir}/checkpoints/<step>.'
         ) from e

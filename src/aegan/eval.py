@@ -17,6 +17,7 @@ Metrics (exact algorithms and sources in reference/metrics.md):
   critic                   the alpha-GAN paper's independent Wasserstein critic, on held-out data.
 """
 
+import hashlib
 import json
 import os
 
@@ -24,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import app, flags
+from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
@@ -150,13 +152,27 @@ def inception_features(weights_path: str, images: np.ndarray, chunk: int = 100) 
     return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in ('pool3', 'logits_unbiased')}
 
 
+# Data keys that change *where* or *how fast* the data is read, never which images: not part of the cache key.
+_READ_ONLY_KEYS = ('data_dir', 'download', 'num_threads', 'prefetch_batches')
+
+
+def reference_key(config, n: int, sha: str) -> str:
+    """A digest of everything that changes the reference images or their features: the whole data config (name,
+    source, crop, ...) but where it is read from, the split and seed they are drawn with, n and the weights."""
+    data_config = {k: v for k, v in config.data.to_dict().items() if k not in _READ_ONLY_KEYS}
+    key = {'data': data_config, 'split': 'train', 'seed': config.seed, 'num_images': n, 'weights_sha256': sha}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def reference_features(path, dataset, config, weights_path, sha, n, cache_dir):
     """(mu, sigma, features or None) of the real data: from `path`, or computed from n training images and cached."""
     if path:
         with np.load(path) as f:
             mu, sigma = fid.load_statistics(path)
             return mu, sigma, f['features'] if 'features' in f.files else None
-    cache = os.path.join(os.path.expanduser(cache_dir), f'fid_stats_{dataset.name}_{n}_{sha[:8]}.npz')
+    cache = os.path.join(
+        os.path.expanduser(cache_dir), f'fid_stats_{dataset.name}_{n}_{reference_key(config, n, sha)}.npz'
+    )
     if not os.path.exists(cache):
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         real = dataset.global_batch(config.seed, 0, n)
@@ -333,10 +349,11 @@ def evaluate(
         'devices': jax.local_device_count(),
         'plots': plots,
     }
-    path = os.path.join(workdir, name + '.json')
-    with open(path + '.tmp', 'w') as f:
-        json.dump(result, f, indent=2)
-    os.replace(path + '.tmp', path)
+    path = epath.Path(workdir) / (name + '.json')
+    tmp = path.parent / (path.name + '.tmp')
+    tmp.write_text(json.dumps(result, indent=2))
+    tmp.replace(path)
+    path = str(path)
     result['json'] = path
     return result
 

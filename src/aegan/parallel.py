@@ -8,6 +8,7 @@ returns the *sum* over devices. Methods therefore differentiate `lax.pmean(loss,
 """
 
 import jax
+import jax.numpy as jnp
 from absl import logging
 from jax import lax
 from jax.sharding import AxisType, NamedSharding
@@ -56,15 +57,33 @@ def to_global_batch(process_batch, mesh):
 def shard_step(update, mesh):
     """jit(shard_map(update)) with the step's key folded from the root key and the state's step counter.
 
-    `update(state, batch, rng) -> (state, metrics)` sees its device's rows of the batch; the returned function takes
-    `(state, global_batch, root_key)` and donates the old state.
+    `update(state, batch, rng) -> (state, ...)` sees its device's rows of the batch and returns replicated values
+    (the state first); the returned function takes `(state, global_batch, root_key)` and donates the old state.
     """
 
     def step(state, batch, root_key):
         return update(state, batch, jax.random.fold_in(root_key, state.step))
 
-    mapped = jax.shard_map(step, mesh=mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=(P(), P()))
+    mapped = jax.shard_map(step, mesh=mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=P())
     return jax.jit(mapped, donate_argnums=0)
+
+
+def with_finite_flags(update):
+    """`update` that also returns {'metrics': {name: finite?}, 'params': {net: every parameter finite?}}.
+
+    Computed inside the jitted step (a few reductions), read by the loop only when it logs or saves.
+    """
+
+    def checked(state, batch, rng):
+        state, metrics = update(state, batch, rng)
+        all_finite = lambda tree: jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
+        flags = {
+            'metrics': {name: jnp.all(jnp.isfinite(value)) for name, value in metrics.items()},
+            'params': {net: all_finite(params) for net, params in state.params.items()},
+        }
+        return state, metrics, flags
+
+    return checked
 
 
 def normal_rows(key, local_shape):

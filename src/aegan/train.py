@@ -5,14 +5,22 @@ call directly. Override any config key with `--config.<key>=<value>`.
 """
 
 import os
+import sys
 
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from aegan import trainer, writers
+from aegan import checkpointing, locking, trainer, writers
 
 FLAGS = flags.FLAGS
+# Errors that end a run with exit status 1 and their message alone (each names the cause and the fix).
+STOPS = (
+    trainer.NonFiniteError,
+    locking.WorkdirInUseError,
+    checkpointing.StructureMismatchError,
+    checkpointing.NoReadableCheckpointError,
+)
 config_flags.DEFINE_config_file('config', None, 'Experiment config file (a get_config() .py file).', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Where checkpoints, config.json, TensorBoard files and images go.')
 flags.DEFINE_bool(
@@ -55,7 +63,11 @@ def main(argv):
         jax.device_count(),
         jax.default_backend(),
     )
-    trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    try:
+        trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    except STOPS as e:  # the message says what happened and what to do; a traceback would add nothing
+        logging.error('%s', e)
+        sys.exit(f'aegan.train stopped: {e}')
 
 
 if __name__ == '__main__':

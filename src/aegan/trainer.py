@@ -3,14 +3,12 @@
 Read top to bottom like big_vision's train.py. No globals: everything a run needs is built here from `config`.
 """
 
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, data, methods, parallel, writers
+from aegan import checkpointing, data, locking, methods, parallel, writers
 from aegan.methods import classifier
 from aegan.metrics.mode_coverage import mixture_coverage
 
@@ -29,6 +27,25 @@ def validate_loop_config(config) -> None:
         value = config[key]
         if not (isinstance(value, int) and value >= 1):
             raise ValueError(f'{key}={value!r} must be an integer >= 1.')
+
+
+class NonFiniteError(FloatingPointError):
+    """A loss or a parameter became NaN or infinite; the run stopped before saving it."""
+
+
+def check_finite(step: int, flags, last_saved) -> None:
+    """Raises NonFiniteError naming the non-finite loss terms and networks of `step`, and what to try."""
+    flags = jax.device_get(flags)
+    terms = sorted(k for k, ok in flags['metrics'].items() if not ok)
+    nets = sorted(k for k, ok in flags['params'].items() if not ok)
+    if terms or nets:
+        kept = f'the checkpoints up to step {last_saved} are kept' if last_saved else 'no checkpoint had been written'
+        raise NonFiniteError(
+            f'Step {step}: non-finite values in loss term(s) {terms or "none"} and in the parameters of network(s) '
+            f'{nets or "none"}. Stopped without saving them; {kept}. Try a lower learning rate for those networks '
+            '(--config.optim.<net>.learning_rate), a smaller loss weight, or another seed; rerunning the same command '
+            'resumes from the last good checkpoint.'
+        )
 
 
 def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
@@ -84,13 +101,29 @@ def train_and_evaluate(config, workdir: str, devices=None):
 
 
 def _train(config, workdir: str, devices, preempted):
-    workdir = os.path.abspath(workdir)
+    workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
     # ---- Checks that fail fast, before anything is written. ----------------------------------------------------
     validate_loop_config(config)
     mesh = parallel.make_mesh(devices)
     parallel.check_batch_size(config.batch_size, mesh)
     dataset = data.get_dataset(config.data)
     method = methods.get_method(config, dataset.shape)
+    lock, in_use = locking.WorkdirLock(workdir), None
+    if jax.process_index() == 0:
+        try:
+            lock.acquire()  # before anything of this run is written
+        except locking.WorkdirInUseError as e:
+            in_use = e
+    if not checkpointing.agree(in_use is None):  # every process stops, not just process 0
+        raise in_use or locking.WorkdirInUseError(f"{workdir} is in use by another run: see process 0's log.")
+    try:
+        return _train_locked(config, workdir, mesh, dataset, method, preempted, lock)
+    finally:
+        if jax.process_index() == 0:
+            lock.release()
+
+
+def _train_locked(config, workdir, mesh, dataset, method, preempted, lock):
     checkpointing.save_config(config, workdir)
 
     # ---- State: restored from the newest readable checkpoint, or initialised replicated. -------------------------
@@ -104,7 +137,7 @@ def _train(config, workdir: str, devices, preempted):
         logging.info('Resumed from %s/checkpoints/%d.', workdir, restored)
 
     # ---- Step, writers. ------------------------------------------------------------------------------------------
-    update = parallel.shard_step(method.update, mesh)
+    update = parallel.shard_step(parallel.with_finite_flags(method.update), mesh)
     writer = writers.MetricWriter(workdir, enabled=jax.process_index() == 0)
     evaluate = make_evaluator(method, dataset, writer, eval_key)
     progress = writers.Progress(config.num_train_steps, start)
@@ -116,25 +149,33 @@ def _train(config, workdir: str, devices, preempted):
     # ---- Loop. The batch of a step is a pure function of (seed, step), so resumption is exact. ----------------
     if start >= total:
         logging.info('Nothing to do: the checkpoint is at step %d >= num_train_steps=%d.', start, total)
-    step = start
+    step, last_saved = start, restored
     batches = dataset.batches(
         config.seed, start, config.batch_size, jax.process_index(), jax.process_count(), method.labelled
     )
-    while step < total:
-        state, metrics = update(state, parallel.to_global_batch(next(batches), mesh), step_key)
-        step += 1
-        last = step == total
-        if step % config.log_every_steps == 0 or last:
-            scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
-            writer.write_scalars(step, {**scalars, **progress.report(step)})
-        if step % config.sample_every_steps == 0 or last:
-            writer.write_scalars(step, evaluate(state, step))
-        stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
-        checkpointing.save(manager, step, state, config.checkpoint_every_steps, force=last or stop)
-        if stop:
-            logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
-            break
-    manager.wait_until_finished()
-    manager.close()
-    writer.close()
+    try:
+        while step < total:
+            state, metrics, finite = update(state, parallel.to_global_batch(next(batches), mesh), step_key)
+            step += 1
+            last = step == total
+            stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
+            save_now = last or stop or step % config.checkpoint_every_steps == 0
+            if step % config.log_every_steps == 0 or save_now:
+                check_finite(step, finite, last_saved)  # a NaN is never logged as progress, nor saved
+            if step % config.log_every_steps == 0 or last:
+                scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
+                writer.write_scalars(step, {**scalars, **progress.report(step)})
+                if jax.process_index() == 0:
+                    lock.refresh()
+            if step % config.sample_every_steps == 0 or last:
+                writer.write_scalars(step, evaluate(state, step))
+            if checkpointing.save(manager, step, state, config.checkpoint_every_steps, force=last or stop):
+                last_saved = step
+            if stop:
+                logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
+                break
+    finally:  # also on errors: the checkpoints already started are finished, never left half-written
+        manager.wait_until_finished()
+        manager.close()
+        writer.close()
     return state

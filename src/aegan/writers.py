@@ -7,7 +7,6 @@ event files. Only process 0 writes; other processes log.
 import contextlib
 import logging as pylogging
 import math
-import os
 import signal
 import threading
 import time
@@ -19,6 +18,7 @@ matplotlib.use('Agg')  # Headless: no display on training machines.
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import logging  # noqa: E402
+from etils import epath  # noqa: E402
 from PIL import Image  # noqa: E402
 
 
@@ -27,13 +27,13 @@ class MetricWriter:
 
     def __init__(self, workdir: str, enabled: bool):
         self.enabled = enabled
-        self.image_dir = os.path.join(workdir, 'images')
+        self.image_dir = epath.Path(workdir) / 'images'
         self._tb = None
         if enabled:
             from tensorboardX import SummaryWriter
 
-            os.makedirs(self.image_dir, exist_ok=True)
-            self._tb = SummaryWriter(logdir=os.path.join(workdir, 'tensorboard'))
+            self.image_dir.mkdir(parents=True, exist_ok=True)
+            self._tb = SummaryWriter(logdir=str(epath.Path(workdir) / 'tensorboard'))
 
     def write_scalars(self, step: int, scalars: dict) -> None:
         logging.info('[%d] %s', step, ', '.join(f'{k}={_fmt(v)}' for k, v in sorted(scalars.items())))
@@ -46,7 +46,7 @@ class MetricWriter:
         """Writes NHWC images in [-1, 1] as one square-ish grid PNG; returns its path."""
         if not self.enabled:
             return None
-        path = save_image_grid(os.path.join(self.image_dir, f'{name}_{step:07d}.png'), images)
+        path = save_image_grid(self.image_dir / f'{name}_{step:07d}.png', images)
         self._tb.add_image(name, image_grid(images), step, dataformats='HWC')
         return path
 
@@ -54,9 +54,7 @@ class MetricWriter:
         """Writes 2D points (and the mixture's modes) as a scatter-plot PNG; returns its path."""
         if not self.enabled:
             return None
-        return save_scatter(
-            os.path.join(self.image_dir, f'{name}_{step:07d}.png'), points, centers, title=f'{name}, step {step}'
-        )
+        return save_scatter(self.image_dir / f'{name}_{step:07d}.png', points, centers, title=f'{name}, step {step}')
 
     def close(self) -> None:
         if self._tb is not None:
@@ -67,12 +65,19 @@ def _fmt(value) -> str:
     return f'{value:.4g}' if isinstance(value, float) else str(value)
 
 
+def _save_figure(fig, path) -> None:
+    with epath.Path(path).open('wb') as f:
+        fig.savefig(f, dpi=80, format='png')
+    plt.close(fig)
+
+
 def save_image_grid(path: str, images: np.ndarray, centers=None) -> str:
     """Writes NHWC images in [-1, 1] as one grid PNG at `path` (`centers` is ignored: same signature as scatter)."""
     del centers
     grid = image_grid(images)
-    Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(path)
-    return path
+    with epath.Path(path).open('wb') as f:  # epath: a gs:// workdir too
+        Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(f, format='PNG')
+    return str(path)
 
 
 def save_scatter(path: str, points: np.ndarray, centers: np.ndarray | None = None, title: str = '') -> str:
@@ -83,10 +88,9 @@ def save_scatter(path: str, points: np.ndarray, centers: np.ndarray | None = Non
         ax.scatter(centers[:, 0], centers[:, 1], s=40, marker='x', c='red', label='modes')
     ax.set_aspect('equal')
     ax.legend(loc='upper right')
-    ax.set_title(title or os.path.basename(path))
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    ax.set_title(title or epath.Path(path).name)
+    _save_figure(fig, path)
+    return str(path)
 
 
 def image_grid(images: np.ndarray) -> np.ndarray:
@@ -160,8 +164,7 @@ def save_mode_histogram(path: str, histogram: np.ndarray, title: str = '') -> st
     ax.bar(np.arange(len(histogram)), histogram, width=1.0)
     ax.set_xlabel('mode')
     ax.set_ylabel('samples')
-    ax.set_title(title or os.path.basename(path))
+    ax.set_title(title or epath.Path(path).name)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    _save_figure(fig, path)
+    return str(path)
