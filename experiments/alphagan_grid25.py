@@ -22,7 +22,7 @@ def get_config():
     config.checkpoint_every_steps = 1000
 
     config.model = dict(kind='mlp', z_dim=2, hidden=(128, 128), code_disc_hidden=(128, 128))
-    config.alphagan = dict(lambda_rec=1.0, generator_steps=2, encoder_loss='joint')  # as the ring, where it measured better
+    config.alphagan = dict(lambda_rec=1.0, generator_steps=2, encoder_loss='joint')  # as on the ring (measured)
     config.optim = dict(
         encoder=adam(5e-4, 0.5, 0.9),
         generator=adam(5e-4, 0.5, 0.9),

@@ -49,6 +49,7 @@ NUM_SAMPLES_STACKED_MNIST = 26_000  # PacGAN's Stacked MNIST count.
 NUM_SAMPLES_IMAGES = 10_000
 NUM_DAE_TRAIN = 10_000  # Training examples whose codes the PPGN DAE learns.
 NUM_RECONSTRUCTIONS = 2500
+PPGN_CHUNK = 1000  # chains run (and images are decoded) this many at a time
 WEIGHTS_ENV = 'AEGAN_INCEPTION_WEIGHTS'
 _PPGN = samplers.PPGNSettings()  # defaults
 
@@ -70,6 +71,7 @@ flags.DEFINE_integer('critic_steps', 1000, 'Training steps of the independent Wa
 flags.DEFINE_integer('ppgn_steps', _PPGN.num_steps, 'PPGN: chain length.')
 flags.DEFINE_float('ppgn_eps1', _PPGN.eps1, 'PPGN: weight of the prior term R(h) - h.')
 flags.DEFINE_float('ppgn_eps3', _PPGN.eps3, 'PPGN: std of the noise added at each step.')
+flags.DEFINE_float('ppgn_eps2', _PPGN.eps2, 'PPGN: weight of the class term d log p(y|G(h))/dh (needs --classifier).')
 flags.DEFINE_enum('ppgn_prior', _PPGN.prior_model, samplers.PRIOR_MODELS, 'PPGN: a DAE on codes, or R(h) = E(G(h)).')
 
 
@@ -182,6 +184,30 @@ def reference_features(path, dataset, config, weights_path, sha, n, cache_dir):
         return f['mu'], f['sigma'], f['features']
 
 
+def ppgn_class_term(classifier: str | None, data_name: str):
+    """(class_log_prob(x, y) -> log p(y | x), num_classes) from a classifier workdir of the run's own data."""
+    if not classifier:
+        raise ValueError(
+            '--ppgn_eps2 > 0 needs --classifier=WORKDIR of a classifier of the same data (experiments/classifier_*.py).'
+        )
+    clf, clf_state = load_classifier(classifier, data_name)
+    num_classes = checkpointing.load_config(checkpointing.resolve_checkpoint(classifier)[0]).classifier.num_classes
+
+    def class_log_prob(x, labels):
+        log_p = jax.nn.log_softmax(clf.classify(clf_state, x))
+        return jnp.take_along_axis(log_p, labels[:, None], axis=1)[:, 0]
+
+    return class_log_prob, num_classes
+
+
+def evaluate_classifier(workdir, step, config, dataset, method, state) -> dict:
+    """A classifier run has no samples: its eval is the held-out accuracy (the number the counters rely on)."""
+    if dataset.test_data is None or 'test_labels' not in dataset.info:
+        raise ValueError(f'{workdir} holds a classifier of {config.data.name!r}, which has no labelled held-out data.')
+    accuracy = classifier_lib.accuracy(method, state, dataset.test_data, dataset.info['test_labels'])
+    return {'test_accuracy': accuracy, 'held_out_examples': len(dataset.test_data)}
+
+
 def evaluate(
     checkpoint: str,
     sampler: str = 'prior',
@@ -200,7 +226,23 @@ def evaluate(
     """Runs the evaluation and writes its JSON and PNGs; returns the JSON's content."""
     workdir, step, config, dataset, method, state = restore(checkpoint)
     if method.sample is None:
-        raise ValueError(f'{workdir} holds a {config.method!r} run, which has no samples to evaluate.')
+        if sampler != 'prior' or metrics:
+            raise ValueError(
+                f'{workdir} holds a {config.method!r} run, which has no samples: its eval is the held-out accuracy '
+                'alone (drop --sampler and --metrics).'
+            )
+        return _write_result(
+            workdir,
+            f'eval_{step}',
+            config,
+            step,
+            sampler,
+            evaluate_classifier(workdir, step, config, dataset, method, state),
+            {},
+            {},
+            [],
+            0,
+        )
     metrics = list(metrics or default_metrics(dataset, method))
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
@@ -219,9 +261,16 @@ def evaluate(
         samples = sample_on_all_devices(method, state, key, num_samples)
     else:
         train_data = dataset.global_batch(config.seed, 0, NUM_DAE_TRAIN) if ppgn.prior_model == 'dae' else None
-        sample = samplers.make_sampler(sampler, method, state, ppgn, train_data=train_data)
-        samples = np.asarray(sample(key, num_samples))
-        settings['ppgn'] = ppgn._asdict()
+        class_log_prob, num_classes = None, 0
+        if ppgn.eps2 > 0:
+            class_log_prob, num_classes = ppgn_class_term(classifier, config.data.name)
+        sample = samplers.make_sampler(
+            sampler, method, state, ppgn, train_data, class_log_prob, num_classes, seed=seed, chunk=PPGN_CHUNK
+        )
+        samples = sample(key, num_samples)
+        settings['ppgn'] = {**ppgn._asdict(), 'chunk': PPGN_CHUNK, 'dae_key': f'fold_in(key(seed={seed}), 1)'}
+        if class_log_prob is not None:
+            settings['ppgn']['classifier'] = classifier
 
     # ---- Metrics. -----------------------------------------------------------------------------------------------
     name = f'eval_{step}' + ('' if sampler == 'prior' else f'_{sampler}')
@@ -336,6 +385,11 @@ def evaluate(
         )
     else:
         plots.insert(0, writers.save_image_grid(os.path.join(workdir, name + '.png'), samples[:64]))
+    return _write_result(workdir, name, config, step, sampler, results, skipped, settings, plots, num_samples)
+
+
+def _write_result(workdir, name, config, step, sampler, results, skipped, settings, plots, num_samples) -> dict:
+    """Writes <workdir>/<name>.json (atomically: written beside, then renamed) and returns its content."""
     result = {
         'metrics': {k: float(v) for k, v in results.items()},
         'skipped': skipped,
@@ -363,7 +417,11 @@ def main(argv):
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     writers.quiet_library_logs()
     ppgn = samplers.PPGNSettings(
-        num_steps=FLAGS.ppgn_steps, eps1=FLAGS.ppgn_eps1, eps3=FLAGS.ppgn_eps3, prior_model=FLAGS.ppgn_prior
+        num_steps=FLAGS.ppgn_steps,
+        eps1=FLAGS.ppgn_eps1,
+        eps2=FLAGS.ppgn_eps2,
+        eps3=FLAGS.ppgn_eps3,
+        prior_model=FLAGS.ppgn_prior,
     )
     result = evaluate(
         FLAGS.checkpoint,

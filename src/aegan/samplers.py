@@ -13,7 +13,8 @@ towards codes where the data are. Two choices of R (`prior_model`):
     agree on, i.e. codes of data the autoencoder reconstructs.
   - 'dae': an MLP trained here to denoise the encoder's codes of training data, so it learns the density of the codes
     the encoder actually produces; the one to use when those codes do not match p(z) (a plain AE).
-The eps2 term is used when a classifier's `class_log_prob(x) -> log p(y_c | x)` is given.
+The eps2 term is used when a classifier's `class_log_prob(x, y) -> log p(y | x)` is given; each chain gets its own
+class y, drawn uniformly, so the samples cover every class.
 """
 
 from collections.abc import Callable
@@ -74,7 +75,8 @@ def ppgn_chain(h, rng, reconstruct_code: Callable, settings: PPGNSettings, class
 
 
 def train_code_dae(codes: np.ndarray, rng, settings: PPGNSettings, hidden=(256, 256), batch_size=256, lr=1e-3):
-    """Fits R minimising E ||R(h + sigma n) - h||^2 over the encoder's codes `h`; returns R as a function of h.
+    """Fits R minimising E ||R(h + sigma n) - h||^2 over the encoder's codes `h`; returns (apply, params), R(h) =
+    apply(params, h).
 
     sigma = settings.dae_noise * std(codes): the chain then follows the codes' density smoothed at that scale.
     """
@@ -98,7 +100,7 @@ def train_code_dae(codes: np.ndarray, rng, settings: PPGNSettings, hidden=(256, 
 
     keys = jax.random.split(train_key, settings.dae_steps)
     (params, _), _ = jax.jit(lambda p, o: jax.lax.scan(step, (p, o), keys))(params, optimizer.init(params))
-    return lambda h: net.apply(params, h)
+    return net.apply, params
 
 
 def make_sampler(
@@ -108,37 +110,65 @@ def make_sampler(
     settings: PPGNSettings | None = None,
     train_data=None,
     class_log_prob: Callable | None = None,
+    num_classes: int = 0,
+    seed: int = 0,
+    chunk: int = 1000,
 ):
-    """Returns `sample(rng, n) -> data` (jitted) for sampler `name`.
+    """Returns `sample(rng, n) -> data` (numpy) for sampler `name`.
 
-    `train_data` (an array of training examples) is needed by prior_model='dae'; `class_log_prob(x)` adds the eps2
-    term.
+    `train_data` (training examples) is needed by prior_model='dae', whose key derives from `seed`;
+    `class_log_prob(x, y) -> log p(y | x)` over `num_classes` classes adds the eps2 term. The codes are encoded and the
+    chains run `chunk` rows at a time (memory bounded by `chunk`, not n), with the state an argument of the jitted
+    chain rather than a constant folded into it.
     """
     if name not in SAMPLERS:
         raise ValueError(f'Unknown sampler={name!r}; valid choices: {list(SAMPLERS)}.')
     settings = settings or PPGNSettings()
     if name == 'prior':
-        return jax.jit(lambda rng, n: method.sample(state, rng, n), static_argnums=1)
+        draw = jax.jit(method.sample, static_argnums=2)
+        return lambda rng, n: np.asarray(draw(state, rng, n))
     if method.encode is None or method.decode is None:
         raise ValueError(
             f"sampler='ppgn' walks in code space and needs an encoder; method={method.name!r} has none. "
             'Use --sampler=prior, or a method with an encoder (alphagan, ae, vae, aae, age).'
         )
     settings.validate()
-    if settings.prior_model == 'upside_down':
-        reconstruct_code = lambda h: method.encode(state, method.decode(state, h))
-    else:
+    dae_apply, dae_params = None, None
+    if settings.prior_model == 'dae':
         if train_data is None:
             raise ValueError("ppgn prior_model='dae' needs training data to learn the codes' density.")
-        codes = jax.jit(method.encode)(state, jnp.asarray(train_data))
-        reconstruct_code = train_code_dae(codes, jax.random.key(0), settings)
-    log_prob_of_code = None
-    if class_log_prob is not None:
-        log_prob_of_code = lambda h: class_log_prob(method.decode(state, h))
+        encode = jax.jit(method.encode)
+        codes = np.concatenate(
+            [
+                np.asarray(encode(state, jnp.asarray(train_data[i : i + chunk])))
+                for i in range(0, len(train_data), chunk)
+            ]
+        )
+        dae_apply, dae_params = train_code_dae(codes, jax.random.fold_in(jax.random.key(seed), 1), settings)
+    if class_log_prob is not None and num_classes < 1:
+        raise ValueError('The PPGN class term needs num_classes >= 1 with class_log_prob.')
+
+    @jax.jit
+    def run_chains(state, dae_params, h, key, labels):
+        if dae_apply is None:
+            reconstruct_code = lambda h: method.encode(state, method.decode(state, h))
+        else:
+            reconstruct_code = lambda h: dae_apply(dae_params, h)
+        log_prob = None
+        if class_log_prob is not None:
+            log_prob = lambda h: class_log_prob(method.decode(state, h), labels)
+        return method.decode(state, ppgn_chain(h, key, reconstruct_code, settings, log_prob))
 
     def sample(rng, n):
-        prior_key, chain_key = jax.random.split(rng)
-        h = ppgn_chain(method.prior(prior_key, n), chain_key, reconstruct_code, settings, log_prob_of_code)
-        return method.decode(state, h)
+        prior_key, chain_key, label_key = jax.random.split(rng, 3)
+        h = method.prior(prior_key, n)
+        labels = jax.random.randint(label_key, (n,), 0, max(num_classes, 1))
+        parts = [
+            np.asarray(
+                run_chains(state, dae_params, h[i : i + chunk], jax.random.fold_in(chain_key, i), labels[i : i + chunk])
+            )
+            for i in range(0, n, chunk)
+        ]
+        return np.concatenate(parts)
 
-    return jax.jit(sample, static_argnums=1)
+    return sample
