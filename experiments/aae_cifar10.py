@@ -5,8 +5,8 @@
 
 Expected: a GPU-scale run, not run on the CPU dev machine (the dataset cannot be downloaded there).
 
-L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (reference/
-methods.md §2.1); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no BatchNorm).
+L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (docs/
+methods.md); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no BatchNorm).
 Adam 2e-4, beta1 0.5 as DCGAN (the AAE paper gives no conv-net setting).
 """
 

@@ -5,8 +5,8 @@
 Expected: ~20 s on 2 CPU cores for one 3,000-step run; eval/modes and eval/high_quality_fraction in the
 log, scatter plots in <workdir>/images. Measured modes on ring8: benchmarks/README.md.
 
-L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (reference/
-methods.md §2.1); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no BatchNorm).
+L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (docs/
+methods.md); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no BatchNorm).
 Nets and optimiser are those of alphagan_ring8 (MLP 128-128, z 2, Adam 5e-4, betas (0.5, 0.9), batch 128,
 3,000 steps) for every method, so the 2D table compares objectives, not tuning.
 """

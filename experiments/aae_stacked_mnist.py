@@ -5,8 +5,8 @@
 Expected: ~3 min on 2 CPU cores (91 ms per step, benchmarks/step_time.py, x 1,500 steps); sample and
 reconstruction grids in <workdir>/images.
 
-L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (reference/
-methods.md §2.1); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no BatchNorm).
+L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (docs/
+methods.md); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no BatchNorm).
 Adam 2e-4, beta1 0.5 as DCGAN (the AAE paper gives no conv-net setting).
 """
 

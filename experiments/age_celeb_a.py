@@ -6,7 +6,7 @@
 Expected: a GPU-scale run, not run on the CPU dev machine (the dataset cannot be downloaded there).
 
 mu 10, lambda 1000, 3 generator updates per encoder update, Adam 2e-4 betas (0.5, 0.999): the official
-command line of Ulyanov et al. (CelebA; reference/methods.md §2.3). Their lr decay is not implemented.
+command line of Ulyanov et al. (CelebA; docs/methods.md). Their lr decay is not implemented.
 """
 
 from aegan.configs import adam, base_config

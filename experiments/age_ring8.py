@@ -6,7 +6,7 @@ Expected: ~20 s on 2 CPU cores for one 3,000-step run; eval/modes and eval/high_
 log, scatter plots in <workdir>/images. Measured modes on ring8: benchmarks/README.md.
 
 mu 10, lambda 1000, 2 generator updates per encoder update, Adam 2e-4 betas (0.5, 0.999): the official
-command line of Ulyanov et al. (CIFAR-10; reference/methods.md §2.3). Their lr decay is not implemented.
+command line of Ulyanov et al. (CIFAR-10; docs/methods.md). Their lr decay is not implemented.
 Nets and optimiser are those of alphagan_ring8 (MLP 128-128, z 2, Adam 5e-4, betas (0.5, 0.9), batch 128,
 3,000 steps) for every method, so the 2D table compares objectives, not tuning.
 """

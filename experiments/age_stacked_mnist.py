@@ -6,7 +6,7 @@ Expected: ~4 min on 2 CPU cores (132 ms per step, benchmarks/step_time.py, x 1,5
 reconstruction grids in <workdir>/images.
 
 mu 10, lambda 1000, 2 generator updates per encoder update, Adam 2e-4 betas (0.5, 0.999): the official
-command line of Ulyanov et al. (CIFAR-10; reference/methods.md §2.3). Their lr decay is not implemented.
+command line of Ulyanov et al. (CIFAR-10; docs/methods.md). Their lr decay is not implemented.
 """
 
 from aegan.configs import adam, base_config

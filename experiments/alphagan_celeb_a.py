@@ -5,7 +5,7 @@
 
 Expected: a GPU-scale run, not run on the CPU dev machine (the dataset cannot be downloaded there).
 
-The paper's values and crop are NOT FOUND (reference/methods.md §1.4). Learning rates follow PrateekMunjal's CelebA
+The paper's values and crop are NOT FOUND (docs/methods.md). Learning rates follow PrateekMunjal's CelebA
 config (all 5e-4, batch 64, z 128); betas, lambda and the 2 E+G steps per D step follow victor-shepardson/alpha-GAN.
 """
 

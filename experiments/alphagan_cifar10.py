@@ -6,7 +6,7 @@
 Expected: a GPU-scale run, not run on the CPU dev machine (the dataset cannot be downloaded there); CPU step
 time in benchmarks/README.md.
 
-The paper's own values are NOT FOUND (reference/methods.md §1.4); these follow victor-shepardson/alpha-GAN's CIFAR
+The paper's own values are NOT FOUND (docs/methods.md); these follow victor-shepardson/alpha-GAN's CIFAR
 notebook: Adam 8e-4, betas (0.5, 0.9), batch 64, z 128, lambda 40, 2 E+G steps per D and C step, code
 discriminator MLP 700-700 without BatchNorm. 100 epochs as PrateekMunjal's CIFAR config (78k steps).
 """

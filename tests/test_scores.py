@@ -1,4 +1,4 @@
-"""Inception score, FID and KID against their reference formulas (reference/metrics.md §1, §4)."""
+"""Inception score, FID and KID against their reference formulas (docs/metrics.md, §4)."""
 
 import chex
 import numpy as np

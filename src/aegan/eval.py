@@ -6,7 +6,7 @@ on all local devices with `--sampler` (`prior`, or `ppgn`: MCMC in code space, s
 with the metric values, sample count, seeds, metric settings and the Inception weights' sha256, plus PNGs beside it:
 the sample grid (2D: a scatter with the modes marked), and for Stacked MNIST the histogram of the 1,000 modes.
 
-Metrics (exact algorithms and sources in reference/metrics.md):
+Metrics (exact algorithms and sources in docs/metrics.md):
   mode_coverage            2D mixtures: modes, % within 3 std, reverse KL. Stacked MNIST: modes of 1,000 and
                            KL(p_gen || uniform) from an MNIST classifier (--classifier, or trained and cached).
   inception_score, fid,    the 2015-12-05 Inception (--inception_weights); FID/KID against --fid_reference or

@@ -20,8 +20,8 @@ def bce_fake(logits):
 
 
 def logit_loss(logits):
-    """-E[log D - log(1 - D)] = -E[l]: alpha-GAN's generator loss (Rosca et al. 2017, hybrid loss, §1.1 of
-    reference/methods.md) — the density-ratio estimate log(D/(1-D)) is exactly the discriminator's logit."""
+    """-E[log D - log(1 - D)] = -E[l]: alpha-GAN's generator loss (Rosca et al. 2017, hybrid loss; "α-GAN" in
+    docs/methods.md) — the density-ratio estimate log(D/(1-D)) is exactly the discriminator's logit."""
     return -jnp.mean(logits)
 
 
@@ -72,7 +72,7 @@ def batch_gaussian_kl(codes, axis_name=None):
     """AGE's Δ(codes || N(0, I)): KL between the diagonal Gaussian fitted to the batch and N(0, I), mean over dims.
 
     KL_j = (s_j^2 + m_j^2) / 2 - log s_j - 1/2 with the batch mean m_j and *standard deviation* s_j (the official
-    code squares its variance instead, a quirk not copied here; reference/methods.md §2.3). With `axis_name` the
+    code squares its variance instead, a quirk not copied here; docs/methods.md). With `axis_name` the
     moments are those of the global batch, so the value does not depend on the device count.
     """
     mean, mean_sq = jnp.mean(codes, axis=0), jnp.mean(jnp.square(codes), axis=0)

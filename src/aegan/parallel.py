@@ -3,7 +3,7 @@
 Data parallelism with pmap semantics, written as `jax.jit(jax.shard_map(...))` over a 1-D mesh ('data',) of all
 devices of all processes: state replicated (P()), batch sharded (P('data')).
 
-Pitfall (measured, DESIGN.md): inside shard_map, `jax.grad` of a per-device loss w.r.t. replicated params already
+Pitfall (measured): inside shard_map, `jax.grad` of a per-device loss w.r.t. replicated params already
 returns the *sum* over devices. Methods therefore differentiate `lax.pmean(loss, DATA_AXIS)`, never pmean grads.
 """
 

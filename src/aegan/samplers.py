@@ -2,8 +2,8 @@
 
 `prior`: x = G(z), z ~ p(z): the method's own `sample`.
 
-`ppgn`: MCMC in code space, Nguyen et al. 2017 ("Plug & Play Generative Networks", Eq. 11; reference/methods.md
-§2.4), for any method with an encoder E and a generator G:
+`ppgn`: MCMC in code space, Nguyen et al. 2017 ("Plug & Play Generative Networks", Eq. 11; docs/methods.md
+"PPGN sampling"), for any method with an encoder E and a generator G:
 
     h <- h + eps1 (R(h) - h) + eps2 d log p(y_c | G(h)) / dh + N(0, eps3^2 I),   h_0 ~ p(z),   x = G(h_T).
 

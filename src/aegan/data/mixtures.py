@@ -1,4 +1,4 @@
-"""2D mixtures of Gaussians with PacGAN's placements (reference/methods.md §3.3).
+"""2D mixtures of Gaussians with PacGAN's placements (docs/methods.md).
 
 Ring: 8 modes at (cos 2πk/8, sin 2πk/8), std 0.01. Grid: 25 modes at {-4, -2, 0, 2, 4}^2, std 0.05. Samples are
 drawn fresh every step (an infinite stream), which is what the 100,000-sample training sets approximate.

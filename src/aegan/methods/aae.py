@@ -1,5 +1,5 @@
 """Adversarial autoencoder (Makhzani et al. 2015): an autoencoder whose codes are pushed to the prior by a code
-discriminator C. Three sequential updates per iteration (reference/methods.md §2.1):
+discriminator C. Three sequential updates per iteration (docs/methods.md):
   1. reconstruction: E and G on the reconstruction error (`config.aae.reconstruction`, L2 in the paper);
   2. regularisation, discriminator: C with prior codes -> 1, E(x) -> 0;
   3. regularisation, "generator" = encoder: E on -log C(E(x)) (non-saturating).

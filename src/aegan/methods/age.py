@@ -1,5 +1,5 @@
 """AGE, Adversarial Generator-Encoder networks (Ulyanov, Vedaldi, Lempitsky 2018): no discriminator; the encoder
-E plays the game in latent space (reference/methods.md §2.3).
+E plays the game in latent space (docs/methods.md).
 
 Codes and prior live on the unit sphere (E's output and z ~ N(0, I) are L2-normalised). With Δ the KL between
 the batch-fitted diagonal Gaussian and N(0, I) (`losses.batch_gaussian_kl`), one iteration is

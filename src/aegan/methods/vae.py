@@ -1,7 +1,7 @@
 """VAE (Kingma & Welling 2014): Gaussian encoder q(z|x) = N(mu, sigma^2), reparameterised sample, analytic KL to
 N(0, I), Gaussian or Laplace likelihood with a fixed scale (`config.vae.likelihood`, `config.vae.scale`).
 
-Loss = -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) per example, in nats (reference/methods.md §2.2).
+Loss = -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) per example, in nats (docs/methods.md).
 """
 
 import jax

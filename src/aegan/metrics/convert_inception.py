@@ -5,7 +5,7 @@
 
 Input: pytorch-fid's `pt_inception-2015-12-05-6726825d.pth` (or torch-fidelity's identical
 `weights-inception-2015-12-05-6726825d.pth`); reading a .pth needs torch, which only this converter uses. An `.npz`
-whose keys are the torch state-dict names is accepted too (no torch needed). Mapping (reference/metrics.md §2.5):
+whose keys are the torch state-dict names is accepted too (no torch needed). Mapping (docs/metrics.md):
 conv OIHW -> HWIO; BatchNorm weight/bias -> params scale/bias, running_mean/var -> batch_stats mean/var; fc.weight
 -> kernel transposed. `num_batches_tracked` is dropped. The output keys are '/'-joined Flax paths, plus the input's
 sha256 (`source_sha256`), which the eval records.

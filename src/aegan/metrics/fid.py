@@ -1,9 +1,9 @@
 """FID and KID on feature vectors (Inception pool3, or any feature extractor), and reference statistics files.
 
-FID (TTUR / pytorch-fid, reference/metrics.md §4.1): d^2 = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)), with
+FID (TTUR / pytorch-fid, docs/metrics.md): d^2 = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)), with
 np.cov's ddof=1 covariance. sqrtm is scipy's; if it is not finite, eps * I is added to both covariances (the
 documented fallback, also taken when N <= dim makes a covariance singular); an imaginary part above 1e-3 on the
-diagonal is an error, as in pytorch-fid. KID (Binkowski et al. 2018, §4.2): unbiased MMD^2 with the kernel
+diagonal is an error, as in pytorch-fid. KID (Binkowski et al. 2018; docs/metrics.md): unbiased MMD^2 with the kernel
 (x.y / d + 1)^3, mean and std over random subsets.
 """
 

@@ -1,11 +1,11 @@
 """The 2015-12-05 Inception network of the original Inception-score and FID code, as a Flax module.
 
-Structure: torchvision's Inception3 with pytorch-fid's patches (reference/metrics.md §2.1-2.5): 94 conv blocks
+Structure: torchvision's Inception3 with pytorch-fid's patches (docs/metrics.md): 94 conv blocks
 (Conv without bias -> BatchNorm eps 1e-3 -> ReLU) with torch's explicit paddings, branch average pools that do not
 count padding, a max pool in Mixed_7c's pool branch, a 1008-way fc. Submodule names are the torch state-dict names,
 so `convert_inception.py` maps the PyTorch port's weights one to one.
 
-Input pipeline (what the TF graph does, §1.1): uint8 images -> float -> TF1 *legacy* bilinear resize to 299
+Input pipeline (what the TF graph does; docs/metrics.md): uint8 images -> float -> TF1 *legacy* bilinear resize to 299
 (align_corners=False, no half-pixel centres; written by hand: `jax.image.resize` differs by up to 159 grey levels)
 -> (x - 128) / 128. Outputs: pool3 (2048-d, FID/KID) and the *unbiased* logits pool3 @ W (Inception score), plus the
 biased logits.
@@ -242,7 +242,7 @@ def load_variables(path: str) -> dict:
 
 @jax.jit
 def _features(variables, images_uint8):
-    with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (reference/metrics.md §2.5)
+    with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (docs/metrics.md)
         return InceptionV3().apply(variables, preprocess(images_uint8))
 
 

@@ -2,8 +2,8 @@
 
 Per split i of the N rows (rows i*N//splits to (i+1)*N//splits, in order; no shuffle by default):
     IS_i = exp( mean_x KL( p(y|x) || p_i(y) ) ),  p_i(y) = mean of p(y|x) over the split,
-reported as mean and population std (ddof=0) over the splits (reference/metrics.md §1.1). Logs come from
-log_softmax in float64, so extreme logits do not give 0 * log 0 = nan (Barratt & Sharma's pitfall, §1.3).
+reported as mean and population std (ddof=0) over the splits (docs/metrics.md). Logs come from
+log_softmax in float64, so extreme logits do not give 0 * log 0 = nan (Barratt & Sharma's pitfall; docs/metrics.md).
 `shuffle_seed` reproduces torch-fidelity, which permutes with RandomState(2020) first.
 """
 

@@ -1,4 +1,4 @@
-"""Mode coverage on 2D Gaussian mixtures (VEEGAN / PacGAN protocol, reference/methods.md §3.3).
+"""Mode coverage on 2D Gaussian mixtures (VEEGAN / PacGAN protocol, docs/methods.md).
 
 A sample is *high quality* when its standardised distance to the nearest mode, sqrt(sum (x - mu)^2 / sigma^2), is
 below `threshold` (3 std). A mode is *recovered* when at least one high-quality sample is nearest to it. The
@@ -24,7 +24,7 @@ def mixture_coverage(samples: np.ndarray, centers: np.ndarray, std: float, thres
 
 
 def stacked_mnist_coverage(samples: np.ndarray, classify_digits, num_modes: int = 1000) -> dict:
-    """PacGAN's Stacked MNIST protocol (reference/methods.md §3.1): each of the 3 channels of every [n, 28, 28, 3]
+    """PacGAN's Stacked MNIST protocol (docs/methods.md): each of the 3 channels of every [n, 28, 28, 3]
     sample is labelled by an MNIST classifier (`classify_digits([m, 28, 28, 1]) -> digits [m]`); the mode is the
     triple 100 d0 + 10 d1 + d2. Returns {'modes', 'reverse_kl'} (KL(p_gen || uniform over the 1,000 modes)) and
     the `histogram` of modes."""

@@ -1,6 +1,6 @@
 """MS-SSIM: `tf.image.ssim_multiscale`'s algorithm in JAX, a small-image policy, and the sample-diversity protocol.
 
-The algorithm (reference/metrics.md §3.1): a normalised 11x11 Gaussian (sigma 1.5) applied per channel with VALID
+The algorithm (docs/metrics.md): a normalised 11x11 Gaussian (sigma 1.5) applied per channel with VALID
 padding; c1 = (k1 max_val)^2, c2 = (k2 max_val)^2; per scale the mean over H, W of luminance * cs ("ssim") and of cs;
 between scales a 2x2 average pool after padding odd sizes at the end by symmetric reflection; result
 prod_{k<K-1} relu(cs_k)^w_k * relu(ssim_{K-1})^w_{K-1} per channel, then the mean over channels.

@@ -1,7 +1,7 @@
 """Layers that XLA:CPU runs fast in both directions.
 
 `nn.ConvTranspose` (lhs-dilated convolution) costs 1.7-3.4 s per layer forward+backward on XLA:CPU at batch 64
-because of its kernel-gradient path (DESIGN.md, "Measured on CPU"). `UpConv` computes *exactly* the same function
+because of its kernel-gradient path (measured: benchmarks/upsample.py). `UpConv` computes *exactly* the same function
 as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)` but as four stride-1 2x2 convolutions, one per
 output phase, whose forward and backward passes are ordinary convolutions.
 """
