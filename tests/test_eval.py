@@ -196,8 +196,6 @@ def save_state(workdir, config, state, step):
 def test_three_mode_generator_gives_exactly_three_modes_and_the_exact_kl(repo, trained_ae, tmp_path):
     """An AE whose generator is set by hand to a step function of z_0: z_0 < -0.43 -> mode 0, up to 0.43 -> mode 2,
     above -> mode 5. Counts come from the same prior draw (key = --seed); the KL is computed here by hand."""
-    from aegan import data, methods
-
     workdir = str(tmp_path / 'run')
     shutil.copytree(trained_ae, workdir)
     _, _, config, dataset, method, state = aegan_eval.restore(workdir)
@@ -223,7 +221,6 @@ def test_three_mode_generator_gives_exactly_three_modes_and_the_exact_kl(repo, t
     written = eval_binary(repo, os.path.join(workdir, 'checkpoints', '30'), f'--seed={seed}', '--metrics=mode_coverage')
     assert written['metrics']['modes'] == 3 and written['metrics']['high_quality_fraction'] == 1.0
     assert written['metrics']['reverse_kl'] == pytest.approx(float(np.sum(p * np.log(8 * p))), rel=1e-9)
-    del data, methods
 
 
 def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained_image_runs, tmp_path):
@@ -270,7 +267,6 @@ def test_eval_runs_on_a_checkpoint_of_every_method(method_name, dataset_name, tr
 
 
 def test_eval_of_a_classifier_is_its_held_out_accuracy(trained_image_runs):
-    from aegan import data
     from aegan.methods import classifier
 
     _, clf = trained_image_runs
@@ -280,7 +276,6 @@ def test_eval_of_a_classifier_is_its_held_out_accuracy(trained_image_runs):
     assert result['metrics']['test_accuracy'] == expected and result['json'].endswith('eval_30.json')
     with pytest.raises(ValueError, match='no samples: its eval is the held-out accuracy alone'):
         aegan_eval.evaluate(clf, sampler='ppgn')
-    del data
 
 
 def test_ppgn_class_term_uses_the_classifier_and_the_seed(trained_image_runs, tmp_path):

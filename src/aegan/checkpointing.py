@@ -83,8 +83,14 @@ def saved_keys(step_dir: epath.Path) -> set:
 
 
 def check_structure(step_dir: epath.Path, abstract) -> None:
-    """Raises StructureMismatchError naming the arrays in which checkpoint `step_dir` and `abstract` differ."""
-    saved = saved_keys(step_dir)
+    """Raises StructureMismatchError naming the arrays in which checkpoint `step_dir` and `abstract` differ.
+
+    Unreadable metadata is not a mismatch but corruption, which the restore that follows decides: no error here.
+    """
+    try:
+        saved = saved_keys(step_dir)
+    except Exception:  # missing or damaged metadata file
+        return
     expected = {'.'.join(map(_key_name, path)) for path, _ in jax.tree_util.tree_flatten_with_path(abstract)[0]}
     lines = [f'  only in the checkpoint: {k}' for k in sorted(saved - expected)]
     lines += [f"  only in this code's state: {k}" for k in sorted(expected - saved)]
@@ -123,8 +129,7 @@ def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir):
     directory = epath.Path(manager.directory)
     unreadable = []
     for step in steps:
-        if _metadata_readable(directory / str(step)):
-            check_structure(directory / str(step), abstract)
+        check_structure(directory / str(step), abstract)
         try:
             state, error = manager.restore(step, args=ocp.args.StandardRestore(abstract)), None
         except Exception as e:  # Orbax raises many types for unreadable data.
@@ -140,15 +145,6 @@ def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir):
         f'No checkpoint under {directory} could be read:\n{details}\nNothing was moved, and the run did not start '
         'again from step 0. Inspect or move these folders yourself, or train into a new --workdir.'
     )
-
-
-def _metadata_readable(step_dir: epath.Path) -> bool:
-    """True when the checkpoint's tree metadata can be read (then a structure mismatch is an error, not corruption)."""
-    try:
-        saved_keys(step_dir)
-        return True
-    except Exception:  # unreadable metadata: corrupt, decided by the restore that follows
-        return False
 
 
 def _describe(error) -> str:
@@ -240,8 +236,7 @@ def resolve_checkpoint(path: str) -> tuple[str, int]:
 def restore_read_only(workdir: str, step: int, abstract_state):
     """Restores one step without touching the workdir (eval must never move or delete a user's checkpoint)."""
     step_dir = workdir_path(workdir) / 'checkpoints' / str(step)  # CheckpointManager's layout.
-    if _metadata_readable(step_dir):
-        check_structure(step_dir, abstract_state)
+    check_structure(step_dir, abstract_state)
     try:
         with ocp.StandardCheckpointer() as checkpointer:
             return checkpointer.restore(step_dir / 'default', abstract_state)

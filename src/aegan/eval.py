@@ -185,7 +185,8 @@ def reference_features(path, dataset, config, weights_path, sha, n, cache_dir):
 
 
 def ppgn_class_term(classifier: str | None, data_name: str):
-    """(class_log_prob(x, y) -> log p(y | x), num_classes) from a classifier workdir of the run's own data."""
+    """(class_log_prob(clf_state, x, y) -> log p(y | x), clf_state, num_classes) from a classifier workdir of the run's
+    own data."""
     if not classifier:
         raise ValueError(
             '--ppgn_eps2 > 0 needs --classifier=WORKDIR of a classifier of the same data (experiments/classifier_*.py).'
@@ -193,11 +194,11 @@ def ppgn_class_term(classifier: str | None, data_name: str):
     clf, clf_state = load_classifier(classifier, data_name)
     num_classes = checkpointing.load_config(checkpointing.resolve_checkpoint(classifier)[0]).classifier.num_classes
 
-    def class_log_prob(x, labels):
-        log_p = jax.nn.log_softmax(clf.classify(clf_state, x))
+    def class_log_prob(state, x, labels):
+        log_p = jax.nn.log_softmax(clf.classify(state, x))
         return jnp.take_along_axis(log_p, labels[:, None], axis=1)[:, 0]
 
-    return class_log_prob, num_classes
+    return class_log_prob, clf_state, num_classes
 
 
 def evaluate_classifier(workdir, step, config, dataset, method, state) -> dict:
@@ -231,18 +232,8 @@ def evaluate(
                 f'{workdir} holds a {config.method!r} run, which has no samples: its eval is the held-out accuracy '
                 'alone (drop --sampler and --metrics).'
             )
-        return _write_result(
-            workdir,
-            f'eval_{step}',
-            config,
-            step,
-            sampler,
-            evaluate_classifier(workdir, step, config, dataset, method, state),
-            {},
-            {},
-            [],
-            0,
-        )
+        accuracy = evaluate_classifier(workdir, step, config, dataset, method, state)
+        return _write_result(workdir, f'eval_{step}', config, step, sampler, accuracy)
     metrics = list(metrics or default_metrics(dataset, method))
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
@@ -261,11 +252,11 @@ def evaluate(
         samples = sample_on_all_devices(method, state, key, num_samples)
     else:
         train_data = dataset.global_batch(config.seed, 0, NUM_DAE_TRAIN) if ppgn.prior_model == 'dae' else None
-        class_log_prob, num_classes = None, 0
+        class_log_prob, clf_state, num_classes = None, None, 0
         if ppgn.eps2 > 0:
-            class_log_prob, num_classes = ppgn_class_term(classifier, config.data.name)
+            class_log_prob, clf_state, num_classes = ppgn_class_term(classifier, config.data.name)
         sample = samplers.make_sampler(
-            sampler, method, state, ppgn, train_data, class_log_prob, num_classes, seed=seed, chunk=PPGN_CHUNK
+            sampler, method, state, ppgn, train_data, class_log_prob, clf_state, num_classes, seed, PPGN_CHUNK
         )
         samples = sample(key, num_samples)
         settings['ppgn'] = {**ppgn._asdict(), 'chunk': PPGN_CHUNK, 'dae_key': f'fold_in(key(seed={seed}), 1)'}
@@ -385,31 +376,42 @@ def evaluate(
         )
     else:
         plots.insert(0, writers.save_image_grid(os.path.join(workdir, name + '.png'), samples[:64]))
-    return _write_result(workdir, name, config, step, sampler, results, skipped, settings, plots, num_samples)
+    return _write_result(
+        workdir,
+        name,
+        config,
+        step,
+        sampler,
+        results,
+        skipped=skipped,
+        settings=settings,
+        plots=plots,
+        num_samples=num_samples,
+    )
 
 
-def _write_result(workdir, name, config, step, sampler, results, skipped, settings, plots, num_samples) -> dict:
+def _write_result(
+    workdir, name, config, step, sampler, results, *, skipped=None, settings=None, plots=(), num_samples=0
+) -> dict:
     """Writes <workdir>/<name>.json (atomically: written beside, then renamed) and returns its content."""
     result = {
         'metrics': {k: float(v) for k, v in results.items()},
-        'skipped': skipped,
+        'skipped': skipped or {},
         'checkpoint': f'{workdir}/checkpoints/{step}',
         'step': step,
         'method': config.method,
         'dataset': config.data.name,
         'sampler': sampler,
         'num_samples': num_samples,
-        'settings': settings,
+        'settings': settings or {},
         'devices': jax.local_device_count(),
-        'plots': plots,
+        'plots': list(plots),
     }
     path = epath.Path(workdir) / (name + '.json')
     tmp = path.parent / (path.name + '.tmp')
     tmp.write_text(json.dumps(result, indent=2))
     tmp.replace(path)
-    path = str(path)
-    result['json'] = path
-    return result
+    return {**result, 'json': str(path)}
 
 
 def main(argv):

@@ -13,8 +13,8 @@ towards codes where the data are. Two choices of R (`prior_model`):
     agree on, i.e. codes of data the autoencoder reconstructs.
   - 'dae': an MLP trained here to denoise the encoder's codes of training data, so it learns the density of the codes
     the encoder actually produces; the one to use when those codes do not match p(z) (a plain AE).
-The eps2 term is used when a classifier's `class_log_prob(x, y) -> log p(y | x)` is given; each chain gets its own
-class y, drawn uniformly, so the samples cover every class.
+The eps2 term is used when a classifier's `class_log_prob(class_state, x, y) -> log p(y | x)` is given; each chain
+gets its own class y, drawn uniformly, so the samples cover every class.
 """
 
 from collections.abc import Callable
@@ -110,6 +110,7 @@ def make_sampler(
     settings: PPGNSettings | None = None,
     train_data=None,
     class_log_prob: Callable | None = None,
+    class_state=None,
     num_classes: int = 0,
     seed: int = 0,
     chunk: int = 1000,
@@ -117,9 +118,9 @@ def make_sampler(
     """Returns `sample(rng, n) -> data` (numpy) for sampler `name`.
 
     `train_data` (training examples) is needed by prior_model='dae', whose key derives from `seed`;
-    `class_log_prob(x, y) -> log p(y | x)` over `num_classes` classes adds the eps2 term. The codes are encoded and the
-    chains run `chunk` rows at a time (memory bounded by `chunk`, not n), with the state an argument of the jitted
-    chain rather than a constant folded into it.
+    `class_log_prob(class_state, x, y) -> log p(y | x)` over `num_classes` classes adds the eps2 term. The codes are
+    encoded and the chains run `chunk` rows at a time (memory bounded by `chunk`, not n), with the states arguments
+    of the jitted chain rather than constants folded into it.
     """
     if name not in SAMPLERS:
         raise ValueError(f'Unknown sampler={name!r}; valid choices: {list(SAMPLERS)}.')
@@ -149,26 +150,24 @@ def make_sampler(
         raise ValueError('The PPGN class term needs num_classes >= 1 with class_log_prob.')
 
     @jax.jit
-    def run_chains(state, dae_params, h, key, labels):
+    def run_chains(state, dae_params, class_state, h, key, labels):
         if dae_apply is None:
             reconstruct_code = lambda h: method.encode(state, method.decode(state, h))
         else:
             reconstruct_code = lambda h: dae_apply(dae_params, h)
         log_prob = None
         if class_log_prob is not None:
-            log_prob = lambda h: class_log_prob(method.decode(state, h), labels)
+            log_prob = lambda h: class_log_prob(class_state, method.decode(state, h), labels)
         return method.decode(state, ppgn_chain(h, key, reconstruct_code, settings, log_prob))
 
     def sample(rng, n):
         prior_key, chain_key, label_key = jax.random.split(rng, 3)
         h = method.prior(prior_key, n)
         labels = jax.random.randint(label_key, (n,), 0, max(num_classes, 1))
-        parts = [
-            np.asarray(
-                run_chains(state, dae_params, h[i : i + chunk], jax.random.fold_in(chain_key, i), labels[i : i + chunk])
-            )
-            for i in range(0, n, chunk)
-        ]
+        parts = []
+        for i in range(0, n, chunk):
+            rows, key = slice(i, i + chunk), jax.random.fold_in(chain_key, i)
+            parts.append(np.asarray(run_chains(state, dae_params, class_state, h[rows], key, labels[rows])))
         return np.concatenate(parts)
 
     return sample
