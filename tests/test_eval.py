@@ -298,3 +298,35 @@ def test_ppgn_class_term_uses_the_classifier_and_the_seed(trained_image_runs, tm
     assert runs[0.5][0]['metrics'] != runs[0.0][0]['metrics']
     with pytest.raises(ValueError, match='--ppgn_eps2 > 0 needs --classifier'):
         aegan_eval.evaluate(workdir, sampler='ppgn', ppgn=settings, num_samples=8, metrics=['ms_ssim'])
+
+
+def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(tmp_path, monkeypatch):
+    """Another crop, source, seed or sample count computes new statistics; another data_dir reuses them."""
+    import types
+
+    from aegan.configs import base_config
+
+    computed = []
+
+    def features(weights, images):
+        computed.append(len(images))
+        return {'pool3': np.random.default_rng(len(computed)).normal(size=(len(images), 4))}
+
+    monkeypatch.setattr(aegan_eval, 'inception_features', features)
+    dataset = types.SimpleNamespace(name='celeb_a', global_batch=lambda seed, step, n: np.zeros((n, 2)))
+    config = base_config()
+    config.data.name, config.data.crop = 'celeb_a', 108
+
+    def reference(n=8, **changes):
+        changed = config.copy_and_resolve_references()
+        for key, value in changes.items():
+            (changed.data if key != 'seed' else changed)[key] = value
+        return aegan_eval.reference_features(None, dataset, changed, 'w.npz', 'ab' * 32, n, str(tmp_path))[0]
+
+    first = reference()
+    np.testing.assert_array_equal(reference(data_dir='/elsewhere', num_threads=3), first)  # cached
+    assert len(computed) == 1
+    for changes in ({'crop': 140}, {'source': 'other'}, {'seed': 1}):
+        assert not np.array_equal(reference(**changes), first), changes
+    reference(n=16)
+    assert len(computed) == 5 and len(os.listdir(tmp_path)) == 5
