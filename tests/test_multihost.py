@@ -120,3 +120,26 @@ def test_sigterm_to_every_process_saves_one_agreed_step_then_resumes(repo, tmp_p
     status, texts = launch(repo, 2, 2, flags)
     assert status == 0 and all(f'Resumed from {workdir}/checkpoints/{saved[0]}' in text for text in texts)
     assert steps(workdir)[-1] == saved[0] + 5
+
+
+def test_two_processes_agree_on_a_corrupt_checkpoint_and_move_it_once(repo, tmp_path):
+    """Both processes find checkpoint 20 unreadable, resume from 10 together; process 0 alone moves 20 aside."""
+    from test_checkpointing import corrupt_data
+
+    workdir = tmp_path / 'run'
+    flags = [
+        '--config=tests/configs/tiny.py:alphagan,ring8',
+        f'--workdir={workdir}',
+        '--config.num_train_steps=20',
+        '--config.checkpoint_every_steps=10',
+    ]
+    status, logs = launch(repo, 2, 2, flags)
+    assert status == 0 and steps(workdir) == [10, 20], logs[0][-2000:]
+    corrupt_data(workdir / 'checkpoints' / '20')
+    flags[2] = '--config.num_train_steps=30'
+    status, logs = launch(repo, 2, 2, flags)
+    assert status == 0, '\n'.join(log[-2000:] for log in logs)
+    assert all(f'Resumed from {workdir}/checkpoints/10' in log for log in logs)
+    assert 'Moved the unreadable checkpoint 20' in logs[0] and 'Moved the unreadable checkpoint' not in logs[1]
+    moved = os.listdir(workdir / 'corrupt_checkpoints')
+    assert len(moved) == 1 and moved[0].startswith('20-') and steps(workdir)[-1] == 30
