@@ -23,7 +23,7 @@ def get_config():
     config.sample_every_steps = 5000
     config.checkpoint_every_steps = 5000
 
-    config.model = dict(kind='dcgan', z_dim=128, width=64, code_disc_hidden=(700, 700))
+    config.model = dict(kind='dcgan', z_dim=128, width=64, discriminator_width=64, code_disc_hidden=(700, 700))
     config.alphagan = dict(lambda_rec=10.0, generator_steps=2, encoder_loss='paper')  # docs/methods.md, "α-GAN"
     config.optim = dict(
         encoder=adam(5e-4, 0.5, 0.9),

@@ -23,6 +23,6 @@ def get_config():
     config.sample_every_steps = 5000
     config.checkpoint_every_steps = 5000
 
-    config.model = dict(kind='dcgan', z_dim=128, width=64)
+    config.model = dict(kind='dcgan', z_dim=128, width=64, discriminator_width=64)
     config.optim = dict(generator=adam(2e-4, 0.5, 0.999), discriminator=adam(2e-4, 0.5, 0.999))
     return config

@@ -22,7 +22,7 @@ def get_config():
     config.sample_every_steps = 5000
     config.checkpoint_every_steps = 5000
 
-    config.model = dict(kind='dcgan', z_dim=128, width=64)
+    config.model = dict(kind='dcgan', z_dim=128, width=64, discriminator_width=64)
     config.wgan_gp = dict(gp_weight=10.0, n_critic=5, critic_norm='layer')
     config.optim = dict(generator=adam(1e-4, 0.5, 0.9), discriminator=adam(1e-4, 0.5, 0.9))
     return config

@@ -163,12 +163,25 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         return config
 
     monkeypatch.setattr(classifier, 'mnist_counter_config', tiny_counter)
-    digits, accuracy, path = aegan_eval.mnist_counter(None, str(tmp_path))
-    assert path == str(tmp_path / 'mnist_classifier') and 0 <= accuracy <= 1
-    stamp = os.path.getmtime(tmp_path / 'mnist_classifier' / 'checkpoints' / '10')
-    _, again, _ = aegan_eval.mnist_counter(None, str(tmp_path))
-    assert again == accuracy and os.path.getmtime(tmp_path / 'mnist_classifier' / 'checkpoints' / '10') == stamp
-    assert digits(np.zeros((3, 28, 28, 1), np.float32)).shape == (3,)
+    probabilities, accuracy, path = aegan_eval.mnist_counter(None, str(tmp_path))
+    assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith('mnist_counter_')
+    assert 0 <= accuracy <= 1
+    stamp = os.path.getmtime(os.path.join(path, 'checkpoints', '10'))
+    _, again, same_path = aegan_eval.mnist_counter(None, str(tmp_path))
+    assert (
+        again == accuracy and same_path == path and os.path.getmtime(os.path.join(path, 'checkpoints', '10')) == stamp
+    )
+    p = probabilities(np.zeros((3, 28, 28, 1), np.float32))
+    assert p.shape == (3, 10) and np.allclose(p.sum(-1), 1, atol=1e-5)
+
+    def other_recipe():  # a changed counter recipe trains into its own directory instead of refusing to resume
+        config = tiny_counter()
+        config.model.width = 8
+        return config
+
+    monkeypatch.setattr(classifier, 'mnist_counter_config', other_recipe)
+    _, _, other_path = aegan_eval.mnist_counter(None, str(tmp_path))
+    assert other_path != path and os.path.exists(os.path.join(other_path, 'checkpoints', '10'))
 
 
 # ---- Known inputs through the binary: the numbers must be exactly what the samples make them. -------------------
@@ -235,8 +248,16 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     gen[last] = jax.tree.map(np.zeros_like, gen[last])
     save_state(workdir, config, state.replace(params={**state.params, 'generator': gen}), 20)
     flags = ['--metrics=mode_coverage,ms_ssim', f'--classifier={clf}', '--num_samples=200', '--ms_ssim_pairs=50']
-    constant = eval_binary(repo, os.path.join(workdir, 'checkpoints', '20'), *flags)['metrics']
+    written = eval_binary(repo, os.path.join(workdir, 'checkpoints', '20'), *flags)
+    constant = written['metrics']
     assert constant['modes'] == 1 and constant['reverse_kl'] == pytest.approx(np.log(1000), rel=1e-9)
+    assert constant['confident_fraction'] in (0.0, 1.0)  # one image: all of its copies are confident, or none
+    # The real-data floor in the JSON is the same counter on 200 real triples (training and held-out digits).
+    probabilities, accuracy, _ = aegan_eval.mnist_counter(clf, str(tmp_path))
+    floor = aegan_eval.real_data_floor(aegan_eval.restore(workdir)[3], probabilities, 200, 0)
+    assert written['settings']['mode_coverage']['real_data'] == floor
+    assert written['settings']['mode_coverage']['classifier_test_accuracy'] == accuracy
+    assert floor['train_triples']['modes'] > 100 and floor['uniform_multinomial_kl'] > 1
     assert constant['ms_ssim'] == 1.0 and constant['ms_ssim_diversity'] == 0.0
     trained = eval_binary(repo, os.path.join(workdir, 'checkpoints', '10'), *flags)['metrics']
     assert trained['ms_ssim'] != constant['ms_ssim'] and trained['ms_ssim_diversity'] > 0

@@ -92,3 +92,48 @@ def test_age_losses_by_hand():
     loss, terms = age.generator_loss(z, np.array([[0.0, 2.0], [0.0, 3.0]], np.float32), lam=100.0)
     assert float(terms['latent_cos']) == pytest.approx(0.5)  # cos = 0 and 1
     assert float(loss) == pytest.approx(float(terms['kl_fake']) + 50.0, rel=1e-6)
+
+
+@pytest.mark.parametrize('method_name', ['alphagan', 'dcgan', 'wgan_gp'])
+def test_discriminator_width_sizes_the_data_discriminator_alone(config_factory, method_name):
+    import ml_collections
+
+    config = config_factory('stacked_mnist', method_name)
+    dataset_shape = (28, 28, 3)
+    widths = {}
+    for width in (None, 2):
+        config.model = ml_collections.ConfigDict({**config.model.to_dict(), 'discriminator_width': width})
+        state = jax.eval_shape(
+            lambda: methods.get_method(config, dataset_shape).init(jax.random.key(0), jnp.zeros((2, *dataset_shape)))
+        )
+        widths[width] = {net: p['Conv_0']['kernel'].shape[-1] for net, p in state.params.items() if 'Conv_0' in p}
+    assert widths[None]['discriminator'] == config.model.width and widths[2]['discriminator'] == 2
+    assert {k: v for k, v in widths[2].items() if k != 'discriminator'} == {
+        k: v for k, v in widths[None].items() if k != 'discriminator'
+    }  # the encoder keeps model.width
+    config.model = ml_collections.ConfigDict({**config.model.to_dict(), 'discriminator_width': 0.5})
+    with pytest.raises(ValueError, match='discriminator_width=0.5 must be a positive integer'):
+        methods.get_method(config, dataset_shape)
+
+
+def test_counter_augmentation_shifts_and_rotates_exactly():
+    from aegan.methods.classifier import random_shift_rotate, shift_rotate
+
+    x = np.random.default_rng(0).normal(size=(2, 6, 6, 1)).astype(np.float32)
+    rotated = np.asarray(shift_rotate(jnp.asarray(x), jnp.zeros((2, 2)), jnp.array([90.0, -90.0])))
+    np.testing.assert_allclose(rotated[0, ..., 0], np.rot90(x[0, ..., 0], 1), atol=1e-5)
+    np.testing.assert_allclose(rotated[1, ..., 0], np.rot90(x[1, ..., 0], -1), atol=1e-5)
+    shifted = np.asarray(shift_rotate(jnp.asarray(x), jnp.array([[2.0, 0.0], [0.0, -1.0]]), jnp.zeros(2)))
+    np.testing.assert_array_equal(shifted[0, 2:], x[0, :-2])  # down by 2 rows
+    np.testing.assert_array_equal(shifted[1, :, :-1], x[1, :, 1:])  # left by 1 column
+    same = random_shift_rotate(jax.random.key(0), jnp.asarray(x), 0.0, 0.0)
+    np.testing.assert_allclose(np.asarray(same), x, atol=1e-6)
+    moved = random_shift_rotate(jax.random.key(0), jnp.asarray(x), 2.0, 10.0)
+    assert np.abs(np.asarray(moved) - x).mean() > 0.1
+
+
+def test_counter_augment_keys_are_checked(config_factory):
+    config = config_factory('mnist', 'classifier')
+    config.classifier.augment = dict(max_shift=2, max_rotation=10)
+    with pytest.raises(ValueError, match=r"unknown keys \['max_rotation'\]"):
+        methods.get_method(config, (28, 28, 1))

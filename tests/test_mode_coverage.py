@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aegan.data.mixtures import grid_centers, ring_centers
-from aegan.metrics.mode_coverage import mixture_coverage, stacked_mnist_coverage
+from aegan.metrics.mode_coverage import mixture_coverage, stacked_mnist_coverage, uniform_multinomial_kl
 
 
 def test_all_modes_evenly():
@@ -42,8 +42,8 @@ def constant_digit_images(triples):
     return np.broadcast_to(np.asarray(triples, np.float32)[:, None, None, :] / 10, (len(triples), 28, 28, 3))
 
 
-def read_digit(channel):  # a perfect "classifier" for constant_digit_images
-    return np.round(channel.mean(axis=(1, 2, 3)) * 10).astype(int)
+def read_digit(channel):  # a perfect, certain "classifier" for constant_digit_images: one-hot probabilities
+    return np.eye(10)[np.round(channel.mean(axis=(1, 2, 3)) * 10).astype(int)]
 
 
 def test_stacked_mnist_all_one_and_some_modes():
@@ -56,5 +56,32 @@ def test_stacked_mnist_all_one_and_some_modes():
     two = stacked_mnist_coverage(constant_digit_images([[0, 0, 7]] * 3 + [[9, 9, 9]]), read_digit)
     p = np.array([3, 1]) / 4
     assert two['modes'] == 2 and two['reverse_kl'] == pytest.approx(float(np.sum(p * np.log(p * 1000))))
+    assert result['confident_fraction'] == 1.0
     with pytest.raises(ValueError, match=r'must be \[n, 28, 28, 3\]'):
         stacked_mnist_coverage(np.zeros((2, 28, 28, 1)), read_digit)
+
+
+def test_confident_fraction_needs_all_three_digits_at_probability_0_9():
+    triples = [[1, 2, 3]] * 4
+
+    def unsure_on(channel_value, probability):
+        # The channel whose constant is `channel_value` gets `probability` on its digit, the rest spread evenly.
+        def probabilities(channel):
+            p = read_digit(channel)
+            unsure = np.isclose(channel.mean(axis=(1, 2, 3)), channel_value)
+            p[unsure] = np.where(p[unsure] == 1, probability, (1 - probability) / 9)
+            return p
+
+        return probabilities
+
+    assert stacked_mnist_coverage(constant_digit_images(triples), unsure_on(0.2, 0.9))['confident_fraction'] == 1.0
+    unsure = stacked_mnist_coverage(constant_digit_images(triples), unsure_on(0.3, 0.89))
+    assert unsure['confident_fraction'] == 0.0 and unsure['modes'] == 1  # still counted, by its argmax
+    mixed = constant_digit_images([[1, 2, 3], [1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    assert stacked_mnist_coverage(mixed, unsure_on(0.3, 0.5))['confident_fraction'] == 0.5
+
+
+def test_uniform_multinomial_floor_matches_the_chi_square_approximation():
+    # E[KL(p_hat || uniform)] ~ (K - 1) / (2 n) for n draws over K equally likely modes.
+    assert uniform_multinomial_kl(26_000) == pytest.approx(999 / (2 * 26_000), rel=0.03)
+    assert uniform_multinomial_kl(2_600) > 5 * uniform_multinomial_kl(26_000)

@@ -20,16 +20,18 @@ Metrics (exact algorithms and sources in docs/metrics.md):
 import hashlib
 import json
 import os
+import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import checkpointing, data, methods, parallel, samplers, trainer, writers
+from aegan import checkpointing, data, locking, methods, parallel, samplers, trainer, writers
+from aegan.data import mnist as mnist_lib
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import critic, fid, inception, inception_score, mode_coverage, ms_ssim
 
@@ -49,6 +51,7 @@ NUM_SAMPLES_STACKED_MNIST = 26_000  # PacGAN's Stacked MNIST count.
 NUM_SAMPLES_IMAGES = 10_000
 NUM_DAE_TRAIN = 10_000  # Training examples whose codes the PPGN DAE learns.
 NUM_RECONSTRUCTIONS = 2500
+COUNTER_WAIT_SECONDS = 1800  # how long an eval waits for another process training the mode counter
 PPGN_CHUNK = 1000  # chains run (and images are decoded) this many at a time
 WEIGHTS_ENV = 'AEGAN_INCEPTION_WEIGHTS'
 _PPGN = samplers.PPGNSettings()  # defaults
@@ -133,19 +136,48 @@ def load_classifier(path: str, expected_data: str | None = None):
 
 
 def mnist_counter(path: str | None, cache_dir: str):
-    """The Stacked MNIST mode counter: `path`, or the package's MNIST classifier trained once into the cache."""
+    """The Stacked MNIST mode counter: (probabilities([m, 28, 28, 1]) -> [m, 10], held-out accuracy, path) of
+    `path`, or of the package's MNIST classifier trained once into `cache_dir/mnist_counter_<config hash>` (a new
+    recipe gets a new directory, never a refused resume of the old one)."""
     if path is None:
-        path = os.path.join(cache_dir, 'mnist_classifier')
         config = classifier_lib.mnist_counter_config()
-        trainer.train_and_evaluate(config, path, devices=jax.local_devices()[:1])  # resumes / returns if done
+        digest = hashlib.sha256(config.to_json(sort_keys=True).encode()).hexdigest()[:8]
+        path = os.path.join(cache_dir, f'mnist_counter_{digest}')
+        waited = 0
+        while True:  # several evals (a study's parallel runs, SLURM array tasks) may ask for it at once
+            try:
+                trainer.train_and_evaluate(config, path, devices=jax.local_devices()[:1])  # resumes / returns if done
+                break
+            except locking.WorkdirInUseError:
+                if waited >= COUNTER_WAIT_SECONDS:
+                    raise
+                logging.warning('Another process is training the mode counter into %s; waiting for it.', path)
+                time.sleep(10)
+                waited += 10
     method, state = load_classifier(path, 'mnist')
     mnist = data.get_dataset(checkpointing.load_config(path).data)
     accuracy = classifier_lib.accuracy(method, state, mnist.test_data, mnist.info['test_labels'])
-    classify = jax.jit(method.classify)
-    digits = lambda x: np.concatenate(
-        [np.argmax(np.asarray(classify(state, jnp.asarray(x[i : i + 1000]))), -1) for i in range(0, len(x), 1000)]
+    classify = jax.jit(lambda state, x: jax.nn.softmax(method.classify(state, x)))
+    probabilities = lambda x: np.concatenate(
+        [np.asarray(classify(state, jnp.asarray(x[i : i + 1000]))) for i in range(0, len(x), 1000)]
     )
-    return digits, accuracy, path
+    return probabilities, accuracy, path
+
+
+def real_data_floor(dataset, probabilities, n: int, seed: int) -> dict:
+    """The counter on `n` real Stacked MNIST images: triples of training digits (the data the generators saw) and
+    triples of held-out digits. Their modes, KL and confident fraction are the best any generator can score with
+    this counter; 'uniform_multinomial_kl' is the KL of n perfect draws read by a perfect counter."""
+    rng = np.random.default_rng(seed)
+    digits = dataset.info['held_out_digits']
+    held_out = mnist_lib.stack_digits(digits, rng.integers(0, len(digits), (n, 3)))
+    floor = {}
+    for name, images in (('train_triples', dataset.global_batch(seed, 0, n)), ('held_out_triples', held_out)):
+        coverage = mode_coverage.stacked_mnist_coverage(images, probabilities)
+        floor[name] = {k: coverage[k] for k in ('modes', 'reverse_kl', 'confident_fraction')}
+    floor['uniform_multinomial_kl'] = mode_coverage.uniform_multinomial_kl(n)
+    floor['num_samples'] = n
+    return floor
 
 
 def inception_features(weights_path: str, images: np.ndarray, chunk: int = 100) -> dict:
@@ -270,10 +302,15 @@ def evaluate(
             results.update(mode_coverage.mixture_coverage(samples, dataset.info['centers'], dataset.info['std']))
             settings['mode_coverage'] = {'threshold_std': 3.0}
         elif dataset.name == 'stacked_mnist':
-            digits, accuracy, path = mnist_counter(classifier, os.path.expanduser(cache_dir))
-            coverage = mode_coverage.stacked_mnist_coverage(samples, digits)
-            results.update({'modes': coverage['modes'], 'reverse_kl': coverage['reverse_kl']})
-            settings['mode_coverage'] = {'classifier': path, 'classifier_test_accuracy': accuracy}
+            probabilities, accuracy, path = mnist_counter(classifier, os.path.expanduser(cache_dir))
+            coverage = mode_coverage.stacked_mnist_coverage(samples, probabilities)
+            results.update({k: coverage[k] for k in ('modes', 'reverse_kl', 'confident_fraction')})
+            settings['mode_coverage'] = {
+                'classifier': path,
+                'classifier_test_accuracy': accuracy,
+                'confidence': mode_coverage.CONFIDENCE,
+                'real_data': real_data_floor(dataset, probabilities, num_samples, seed),
+            }
             png = os.path.join(workdir, name + '_modes.png')
             plots.append(writers.save_mode_histogram(png, coverage['histogram'], f'{coverage["modes"]} of 1000 modes'))
         else:

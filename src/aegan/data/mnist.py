@@ -85,5 +85,5 @@ def stacked_mnist(data_config) -> Dataset:
         (28, 28, 3),
         global_batch,
         stack_digits(test_x, test_index),
-        {'num_modes': 1000, 'test_labels': test_labels},
+        {'num_modes': 1000, 'test_labels': test_labels, 'held_out_digits': test_x},
     )

@@ -14,6 +14,14 @@ METHODS = {
     'classifier': classifier.make,  # not generative: the eval's dataset classifier
 }
 
+# Each method's networks, by role: what a study needs to know without building one (e.g. has it a data discriminator).
+METHOD_NETS = {
+    name: module.NETS
+    for name, module in dict(
+        alphagan=alphagan, ae=ae, vae=vae, dcgan=dcgan, wgan_gp=wgan_gp, aae=aae, age=age, classifier=classifier
+    ).items()
+}
+
 
 def get_method(config, data_shape) -> Method:
     """Builds `config.method`; raises ValueError listing the valid names."""
@@ -22,4 +30,4 @@ def get_method(config, data_shape) -> Method:
     return METHODS[config.method](config, data_shape)
 
 
-__all__ = ['METHODS', 'Method', 'TrainState', 'get_method']
+__all__ = ['METHODS', 'METHOD_NETS', 'Method', 'TrainState', 'get_method']

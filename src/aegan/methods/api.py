@@ -50,12 +50,18 @@ def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
 
     `kind` 'adam' (default; learning_rate, b1, b2, eps) or 'sgd' (learning_rate only). Plain SGD is what the tests use
     where a gradient's *scale* matters: Adam divides a uniform scale out, so it would hide gradients N times too large.
+    `decay_steps` (optional, > 0) decays the learning rate to 0 along a cosine over that many updates of this net.
     """
     kind, lr = optim_config.get('kind', 'adam'), optim_config.learning_rate
     if kind not in OPTIMIZERS:
         raise ValueError(f'Unknown optim.{name}.kind={kind!r}; valid choices: {list(OPTIMIZERS)}.')
     if not lr > 0:
         raise ValueError(f'optim.{name}.learning_rate={lr} must be > 0.')
+    decay_steps = optim_config.get('decay_steps')
+    if decay_steps is not None:
+        if not (isinstance(decay_steps, int) and decay_steps > 0):
+            raise ValueError(f'optim.{name}.decay_steps={decay_steps!r} must be a positive integer (or unset).')
+        lr = optax.cosine_decay_schedule(lr, decay_steps)
     if kind == 'sgd':
         return optax.sgd(lr)
     b1, b2, eps = optim_config.get('b1', 0.9), optim_config.get('b2', 0.999), optim_config.get('eps', 1e-8)

@@ -3,10 +3,13 @@ the Stacked MNIST mode counter of the eval (`experiments/classifier_mnist.py`, `
 
 Net: the conv encoder of `config.model` (or an MLP) with `config.classifier.num_classes` outputs; softmax cross-entropy
 on labelled batches (`batch = {'image', 'label'}`); `classify(state, x) -> logits`. It has no `sample`.
+`config.classifier.augment` (optional: `max_shift` pixels, `max_degrees`) trains on randomly shifted and rotated
+copies of each batch, which is what lifts the mode counter from 95.6% to its accuracy in docs/metrics.md.
 """
 
 import jax
 import jax.numpy as jnp
+from jax.scipy import ndimage
 
 from aegan import losses, nets
 from aegan.configs import adam, base_config
@@ -20,6 +23,10 @@ def make(config, data_shape) -> Method:
     num_classes = config.classifier.num_classes
     if not (isinstance(num_classes, int) and num_classes >= 2):
         raise ValueError(f'classifier.num_classes={num_classes!r} must be an integer >= 2.')
+    augment = dict(config.classifier.get('augment') or {})
+    unknown = sorted(set(augment) - {'max_shift', 'max_degrees'})
+    if unknown:
+        raise ValueError(f'classifier.augment has unknown keys {unknown}; valid keys: max_shift, max_degrees.')
     modules = {'classifier': nets.encoder(config.model, data_shape, num_classes, DATA_AXIS)}
     optimizer = make_optimizer(config.optim.classifier, 'classifier')
     net = net_caller(modules)
@@ -28,10 +35,12 @@ def make(config, data_shape) -> Method:
         return init_nets(modules, rng, {'classifier': example_batch}, {'classifier': optimizer})
 
     def update(state, batch, rng):
-        del rng
+        images = batch['image']
+        if augment:
+            images = random_shift_rotate(rng, images, augment.get('max_shift', 0.0), augment.get('max_degrees', 0.0))
 
         def loss_fn(params):
-            logits, stats = net(state, 'classifier', batch['image'], params)
+            logits, stats = net(state, 'classifier', images, params)
             accuracy = jnp.mean(jnp.argmax(logits, -1) == batch['label'])
             return pmean(losses.softmax_cross_entropy(logits, batch['label'])), ({'accuracy': pmean(accuracy)}, stats)
 
@@ -42,6 +51,31 @@ def make(config, data_shape) -> Method:
         return net(state, 'classifier', x, train=False)[0]
 
     return Method('classifier', init, update, sample=None, classify=classify, labelled=True)
+
+
+def random_shift_rotate(rng, images, max_shift: float, max_degrees: float):
+    """Each image shifted by U(-max_shift, max_shift) pixels per axis and rotated by U(-max_degrees, max_degrees)."""
+    shift_key, angle_key = jax.random.split(rng)
+    shifts = jax.random.uniform(shift_key, (images.shape[0], 2), minval=-max_shift, maxval=max_shift)
+    degrees = jax.random.uniform(angle_key, (images.shape[0],), minval=-max_degrees, maxval=max_degrees)
+    return shift_rotate(images, shifts, degrees)
+
+
+def shift_rotate(images, shifts, degrees):
+    """[n, h, w, c] images rotated counter-clockwise about their centre by `degrees` [n], then shifted by `shifts`
+    [n, 2] pixels (down, right); bilinear, edges repeated (MNIST's border is background)."""
+    _, h, w, _ = images.shape
+    ys, xs = jnp.meshgrid(jnp.arange(h) - (h - 1) / 2, jnp.arange(w) - (w - 1) / 2, indexing='ij')
+
+    def one(image, shift, angle):
+        # Output pixel (y, x) reads the input at the inverse transform of (y, x); y points down the rows.
+        y, x = ys - shift[0], xs - shift[1]
+        cos, sin = jnp.cos(angle), jnp.sin(angle)
+        src_y, src_x = cos * y + sin * x + (h - 1) / 2, -sin * y + cos * x + (w - 1) / 2
+        read = lambda channel: ndimage.map_coordinates(channel, [src_y, src_x], order=1, mode='nearest')
+        return jnp.stack([read(image[..., c]) for c in range(image.shape[-1])], -1)
+
+    return jax.vmap(one)(images, shifts, jnp.deg2rad(degrees))
 
 
 def accuracy(method, state, images, labels, batch_size: int = 500) -> float:

@@ -30,7 +30,7 @@ def independent_critic(
     half = len(samples) // 2
     train_fake, test_fake = samples[:half], samples[half:]
     shape = train_real.shape[1:]
-    critic = nets.discriminator(model_config, shape, norm='layer')
+    critic = nets.discriminator(model_config, shape, norm='layer', width=model_config.get('width'))
     key = jax.random.key(seed)
     params = critic.init(key, jnp.zeros((1, *shape)))['params']
     optimizer = optax.adam(1e-4, b1=0.5, b2=0.9)

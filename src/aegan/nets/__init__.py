@@ -1,6 +1,8 @@
 """Flax modules only (no training logic), and builders that pick them by role from `config.model`.
 
 `model.kind='dcgan'` needs square images of 28, 32 or 64 px; `'mlp'` takes any shape (2D mixtures).
+`model.discriminator_width` (default: `model.width`) sizes the data discriminator alone, so that D can be made weaker
+than G as in PacGAN's "D = 1/4 G" setting (docs/methods.md, "Mode-collapse study").
 """
 
 from aegan.nets.dcgan import NORMS, Downsampler, Generator
@@ -36,11 +38,27 @@ def generator(model_config, data_shape, axis_name=None):
     return ImageMLP(tuple(model_config.hidden), tuple(data_shape))
 
 
-def discriminator(model_config, data_shape, axis_name=None, norm='batch'):
-    """Data -> one logit (or critic value). `norm` applies to the conv net only (MLPs have none)."""
+def discriminator_width(model_config) -> int:
+    """`model.discriminator_width`, or `model.width` when it is unset; checked to be a positive integer."""
+    width = model_config.get('discriminator_width') or model_config.width
+    if not (isinstance(width, int) and width >= 1):
+        raise ValueError(
+            f'model.discriminator_width={width!r} must be a positive integer (filters of the first layer).'
+        )
+    return width
+
+
+def discriminator(model_config, data_shape, axis_name=None, norm='batch', width=None):
+    """Data -> one logit (or critic value), `width` (default `discriminator_width(model_config)`) filters in the
+    first conv layer. `norm` applies to the conv net only (MLPs have none)."""
     _check(model_config, data_shape)
     if model_config.kind == 'dcgan':
-        return Downsampler(1, data_shape[0], model_config.width, axis_name, norm)
+        width = width or discriminator_width(model_config)
+        return Downsampler(1, data_shape[0], width, axis_name, norm)
+    if model_config.get('discriminator_width'):
+        raise ValueError(
+            "model.discriminator_width applies to model.kind='dcgan'; the MLP discriminator uses model.hidden."
+        )
     return MLP(tuple(model_config.hidden), 1)
 
 
@@ -59,6 +77,7 @@ __all__ = [
     'UpConv',
     'code_discriminator',
     'discriminator',
+    'discriminator_width',
     'encoder',
     'generator',
 ]

@@ -1,0 +1,96 @@
+"""The mode-collapse study in one command (docs/study.md).
+
+    python -m aegan.study --suite=stacked_mnist --root=DIR [--seeds=0,1,2] [--parallel=N]   # train + eval, resumable
+    python -m aegan.study --suite=stacked_mnist --root=DIR --dry_run                       # list the runs
+    python -m aegan.study --suite=stacked_mnist --root=DIR --launcher=slurm                # write DIR/study.sbatch
+    python -m aegan.study --report --root=DIR                                              # results.{md,csv,json}, PNGs
+
+Every (method, setting, seed) of the suite trains into `DIR/<method>-<setting>-s<seed>/` with `aegan.train` and is
+evaluated there with `aegan.eval`; runs with their eval JSONs are skipped, half-trained ones resume. Run it from the
+repository root (the suites use `experiments/<method>_<dataset>.py`).
+"""
+
+import os
+import sys
+
+from absl import app, flags
+
+from aegan.study import report, runs, suites
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum('suite', None, sorted(suites.SUITES), 'Which suite to run.')
+flags.DEFINE_string('root', None, 'Directory of the study: one workdir per run, logs/, study.json, the report.')
+flags.DEFINE_list('seeds', None, "Seeds (default: the suite's).")
+flags.DEFINE_list('methods', None, f'A subset of {list(suites.FAMILY)} (default: all).')
+flags.DEFINE_integer('steps', None, "Training steps of every run (default: the suite's budget).")
+flags.DEFINE_list('set', [], 'Config overrides for every run, key=value (e.g. checkpoint_every_steps=100).')
+flags.DEFINE_bool('ppgn', True, 'Also evaluate the methods with an encoder with --sampler=ppgn.')
+flags.DEFINE_integer('parallel', 1, 'Runs carried out at the same time (local launcher).')
+flags.DEFINE_enum(
+    'launcher', 'local', ['local', 'slurm'], 'local: run here. slurm: write DIR/study.sbatch, a job array.'
+)
+flags.DEFINE_bool('dry_run', False, 'List the runs and their state; run nothing.')
+flags.DEFINE_bool('report', False, 'Collect the eval JSONs under --root into results.md/.csv/.json and PNGs.')
+flags.DEFINE_string('experiments_dir', 'experiments', 'Where the <method>_<dataset>.py configs are.')
+flags.DEFINE_integer('run_index', None, 'Carry out only this run of the plan (what each SLURM array task does).')
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+    if not FLAGS.root:
+        raise app.UsageError('--root is required: the directory the study writes to (and reads, with --report).')
+    root = os.path.abspath(os.path.expanduser(FLAGS.root))
+    if FLAGS.report:
+        try:
+            written = report.write_report(root)
+        except FileNotFoundError as e:
+            sys.exit(f'aegan.study: {e}')
+        print('\n'.join(['wrote:', *(f'  {path}' for path in written)]))
+        return
+    if not FLAGS.suite:
+        raise app.UsageError(f'--suite is required; one of {sorted(suites.SUITES)}.')
+    try:
+        seeds = [int(s) for s in FLAGS.seeds] if FLAGS.seeds else None
+    except ValueError as e:
+        raise app.UsageError(f'--seeds must be integers separated by commas: {e}') from None
+    try:
+        extra = [tuple(item.split('=', 1)) for item in FLAGS.set]
+        if any(len(item) != 2 for item in extra):
+            raise ValueError(f'--set takes key=value items; got {FLAGS.set}.')
+        plan = runs.plan(FLAGS.suite, seeds, FLAGS.methods, FLAGS.steps, FLAGS.ppgn, FLAGS.experiments_dir, extra)
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(f'aegan.study: {e}')
+    if FLAGS.run_index is not None:
+        if not 0 <= FLAGS.run_index < len(plan):
+            sys.exit(f'aegan.study: --run_index={FLAGS.run_index} is outside the plan of {len(plan)} runs.')
+        plan = [plan[FLAGS.run_index]]
+    if FLAGS.dry_run:
+        for index, run in enumerate(plan):
+            state = 'done' if runs.is_done(run, root) else 'to run'
+            print(f'{index:4d}  {run.name:<28} {state:<7} {" ".join(run.train_command(root)[3:])}')
+        print(f'{len(plan)} runs ({sum(runs.is_done(r, root) for r in plan)} done) in {root}')
+        return
+    try:
+        runs.write_manifest(root, FLAGS.suite, plan)
+    except ValueError as e:
+        sys.exit(f'aegan.study: {e}')
+    if FLAGS.launcher == 'slurm':
+        study_flags = [f'--suite={FLAGS.suite}', f'--root={root}', f'--experiments_dir={FLAGS.experiments_dir}']
+        study_flags += [f'--seeds={",".join(map(str, seeds))}'] if seeds else []
+        study_flags += [f'--methods={",".join(FLAGS.methods)}'] if FLAGS.methods else []
+        study_flags += [f'--steps={FLAGS.steps}'] if FLAGS.steps else []
+        study_flags += [] if FLAGS.ppgn else ['--noppgn']
+        study_flags += [f'--set={",".join(FLAGS.set)}'] if FLAGS.set else []
+        script = runs.write_slurm(plan, root, study_flags)
+        print(f'wrote {script} ({len(plan)} array tasks); submit it with: sbatch {script}')
+        return
+    outcomes = runs.run_local(plan, root, FLAGS.parallel)
+    failed = [f'{name}: {outcome}' for name, outcome in outcomes if outcome.startswith('failed')]
+    if failed:
+        sys.exit('aegan.study: some runs failed (rerun the same command to retry them):\n' + '\n'.join(failed))
+    print(f'all {len(plan)} runs done; the report: python -m aegan.study --report --root={root}')
+
+
+if __name__ == '__main__':
+    app.run(main)

@@ -1,0 +1,252 @@
+"""Collects a study's eval JSONs into `results.md` (mean ± std over seeds and every seed, published rows beside ours,
+marked as quoted), `results.csv` (one row per run and sampler), `results.json` and pictures: the headline metrics per
+method with one dot per seed, the samples of every method side by side, and (Stacked MNIST) the mode histograms.
+
+Every number in the report is read from an eval JSON; nothing is recomputed here.
+"""
+
+import csv
+import json
+import os
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from aegan.study import runs, suites  # noqa: E402
+
+# (metric key in the eval JSON, column title, format) per kind of data.
+COLUMNS_2D = (
+    ('modes', 'modes', '{:.1f}'),
+    ('high_quality_fraction', 'high quality', '{:.1%}'),
+    ('reverse_kl', 'reverse KL', '{:.3f}'),
+)
+COLUMNS_STACKED = (
+    ('modes', 'modes', '{:.1f}'),
+    ('reverse_kl', 'KL', '{:.3f}'),
+    ('confident_fraction', 'confident', '{:.1%}'),
+)
+QUALITY = {'ring8': 'high_quality_fraction', 'grid25': 'high_quality_fraction', 'stacked_mnist': 'confident_fraction'}
+
+
+def collect(root: str) -> tuple[str, list[dict]]:
+    """(suite name, one row per (run, sampler) with an eval JSON: run fields, metrics, wall seconds, JSON path)."""
+    path = os.path.join(root, runs.MANIFEST)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'{path} not found: {root} is not a study root (run python -m aegan.study first).')
+    with open(path) as f:
+        manifest = json.load(f)
+    rows = []
+    for run in manifest['runs']:
+        timing_path = os.path.join(root, 'logs', f'{run["name"]}.json')
+        timing = json.load(open(timing_path)) if os.path.exists(timing_path) else {}
+        for sampler in run['samplers']:
+            suffix = '' if sampler == 'prior' else f'_{sampler}'
+            eval_path = os.path.join(root, run['name'], f'eval_{run["num_train_steps"]}{suffix}.json')
+            if not os.path.exists(eval_path):
+                continue
+            with open(eval_path) as f:
+                result = json.load(f)
+            rows.append(
+                {
+                    'run': run['name'],
+                    'method': run['method'],
+                    'label': run['method'] if sampler == 'prior' else f'{run["method"]} + {sampler.upper()}',
+                    'setting': run['setting'],
+                    'seed': run['seed'],
+                    'sampler': sampler,
+                    'steps': result['step'],
+                    **result['metrics'],
+                    'train_seconds': timing.get('train_seconds'),
+                    'eval_seconds': timing.get(f'eval_{sampler}_seconds'),
+                    'json': os.path.relpath(eval_path, root),
+                    'plots': [os.path.relpath(p, root) for p in result['plots'] if p.startswith(root)],
+                    'settings': result['settings'],
+                }
+            )
+    return manifest['suite'], rows
+
+
+def rows_of_setting(rows: list[dict], setting: str) -> list[dict]:
+    return [r for r in rows if r['setting'] in (setting, 'any')]
+
+
+def summarise(rows: list[dict], columns) -> list[dict]:
+    """Per label (method, sampler): seeds, and mean / std (population, over seeds) / per-seed values of each column."""
+    out = []
+    for label in dict.fromkeys(r['label'] for r in rows):
+        mine = sorted((r for r in rows if r['label'] == label), key=lambda r: r['seed'])
+        summary = {'label': label, 'seeds': [r['seed'] for r in mine]}
+        for key, _, _ in columns:
+            values = np.array([r.get(key, np.nan) for r in mine], float)
+            summary[key] = {'mean': float(values.mean()), 'std': float(values.std()), 'values': values.tolist()}
+        walls = [r['train_seconds'] for r in mine if r['train_seconds'] is not None]
+        summary['train_seconds'] = float(np.mean(walls)) if walls else None
+        summary['steps'] = mine[0]['steps']
+        out.append(summary)
+    return out
+
+
+def _fmt(fmt: str, value) -> str:
+    return '—' if value is None or (isinstance(value, float) and np.isnan(value)) else fmt.format(value)
+
+
+def real_data_floor(rows: list[dict]) -> dict | None:
+    for row in rows:
+        floor = row['settings'].get('mode_coverage', {}).get('real_data')
+        if floor:
+            return {**floor, 'counter_accuracy': row['settings']['mode_coverage']['classifier_test_accuracy']}
+    return None
+
+
+def markdown_table(summaries, columns, anchors=(), floor=None) -> list[str]:
+    head = '| method | seeds | ' + ' | '.join(f'{title} (mean ± std)' for _, title, _ in columns)
+    head += ' | per seed (' + ' / '.join(t for _, t, _ in columns) + ') | train wall per run |'
+    lines = [head, '|' + '---|' * (len(columns) + 4)]
+    for s in summaries:
+        cells = [f'{_fmt(f, s[k]["mean"])} ± {_fmt(f, s[k]["std"])}' for k, _, f in columns]
+        seeds = '; '.join(' / '.join(_fmt(f, s[k]['values'][i]) for k, _, f in columns) for i in range(len(s['seeds'])))
+        wall = '—' if s['train_seconds'] is None else f'{s["train_seconds"]:.0f} s ({s["steps"]} steps)'
+        lines.append(
+            f'| {s["label"]} | {",".join(map(str, s["seeds"]))} | ' + ' | '.join(cells) + f' | {seeds} | {wall} |'
+        )
+    if floor:
+        for name, title in (('train_triples', 'training triples'), ('held_out_triples', 'held-out triples')):
+            cells = [_fmt(f, floor[name].get(k)) for k, _, f in columns]
+            lines.append(f'| *real data, {title} (floor of our counter)* | — | ' + ' | '.join(cells) + ' | — | — |')
+        uniform = [f'{floor["uniform_multinomial_kl"]:.3f}' if k == 'reverse_kl' else '—' for k, _, _ in columns]
+        lines.append(
+            f'| *{floor["num_samples"]} perfect uniform draws (multinomial floor)* | — | '
+            + ' | '.join(uniform)
+            + ' | — | — |'
+        )
+    for anchor in anchors:
+        cells = [_fmt(f, anchor.get(k)) for k, _, f in columns]
+        lines.append(f'| *quoted:* {anchor["method"]}, {anchor["source"]} | — | ' + ' | '.join(cells) + ' | — | — |')
+    return lines
+
+
+def plot_metrics(path: str, summaries_by_setting: dict, columns) -> None:
+    """One panel per (setting, headline metric): each method's mean as a bar, each seed as a dot."""
+    settings = list(summaries_by_setting)
+    fig, axes = plt.subplots(
+        len(settings), len(columns), figsize=(4.5 * len(columns), 0.4 + 3.2 * len(settings)), squeeze=False
+    )
+    for i, setting in enumerate(settings):
+        summaries = summaries_by_setting[setting]
+        labels = [s['label'] for s in summaries]
+        for j, (key, title, _) in enumerate(columns):
+            ax = axes[i, j]
+            means = [s[key]['mean'] for s in summaries]
+            ax.barh(range(len(labels)), means, color='#9ecae1')
+            for y, s in enumerate(summaries):
+                ax.plot(s[key]['values'], [y] * len(s[key]['values']), 'o', color='#08519c', markersize=4)
+            ax.set_yticks(range(len(labels)), labels if j == 0 else [''] * len(labels), fontsize=8)
+            ax.invert_yaxis()
+            ax.set_title(f'{setting}: {title}' if len(settings) > 1 else title, fontsize=9)
+            ax.tick_params(axis='x', labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def montage(path: str, pictures: list[tuple[str, str]], columns: int = 4) -> None:
+    """The PNGs side by side, each titled with its label."""
+    rows = -(-len(pictures) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis('off')
+    for ax, (label, png) in zip(axes.flat, pictures):
+        ax.imshow(plt.imread(png))
+        ax.set_title(label, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def write_report(root: str) -> list[str]:
+    """Writes results.md, results.csv, results.json and the PNGs into `root`; returns their paths."""
+    suite_name, rows = collect(root)
+    suite = suites.get_suite(suite_name)
+    if not rows:
+        raise FileNotFoundError(f'No eval JSONs under {root} yet: no run of the study has finished.')
+    columns = COLUMNS_STACKED if suite.dataset == 'stacked_mnist' else COLUMNS_2D
+    floor = real_data_floor(rows)
+    written, summaries_by_setting = [], {}
+    lines = [
+        f'# Study `{suite_name}`',
+        '',
+        f'{suite.description} Generated by `python -m aegan.study --report --root=<root>` from the eval JSONs of each '
+        'run (every number below is read from them; the commands that made them are in `logs/`). Rows marked '
+        '*quoted* are published numbers from other papers, with their own nets and budgets, for orientation only.',
+        '',
+    ]
+    if floor:
+        lines += [
+            f'Mode counter: held-out accuracy {floor["counter_accuracy"]:.1%} (500 embedded digits); a digit is '
+            '"confident" at probability >= 0.9, and a sample when all three of its digits are.',
+            '',
+        ]
+    for setting in suite.settings:
+        mine = rows_of_setting(rows, setting)
+        if not mine:
+            continue
+        summaries = summarise(mine, columns)
+        summaries_by_setting[setting] = summaries
+        lines += [f'## Setting `{setting}`', '']
+        lines += markdown_table(summaries, columns, suite.anchors.get(setting, ()), floor)
+        lines += ['']
+    metrics_png = os.path.join(root, 'metrics.png')
+    plot_metrics(metrics_png, summaries_by_setting, columns)
+    written.append(metrics_png)
+    lines += ['![modes and quality per method; dots are seeds](metrics.png)', '']
+    for setting in summaries_by_setting:
+        seed0 = [r for r in rows_of_setting(rows, setting) if r['seed'] == min(x['seed'] for x in rows)]
+        pictures = [(r['label'], os.path.join(root, r['plots'][0])) for r in seed0 if r['plots']]
+        if pictures:
+            png = os.path.join(root, f'samples_{setting}.png')
+            montage(png, pictures)
+            written.append(png)
+            lines += [
+                f'Samples, setting `{setting}`, seed {seed0[0]["seed"]}:',
+                '',
+                f'![samples]({os.path.basename(png)})',
+                '',
+            ]
+        histograms = [(r['label'], os.path.join(root, r['plots'][1])) for r in seed0 if len(r['plots']) > 1]
+        if histograms:
+            png = os.path.join(root, f'modes_{setting}.png')
+            montage(png, histograms)
+            written.append(png)
+            lines += [
+                f'Mode histograms, setting `{setting}`, seed {seed0[0]["seed"]}:',
+                '',
+                f'![modes]({os.path.basename(png)})',
+                '',
+            ]
+    md = os.path.join(root, 'results.md')
+    with open(md, 'w') as f:
+        f.write('\n'.join(lines))
+    flat_keys = ['run', 'method', 'label', 'setting', 'seed', 'sampler', 'steps', *[k for k, _, _ in columns]]
+    flat_keys += sorted({k for r in rows for k in r} - set(flat_keys) - {'settings', 'plots', 'json'}) + ['json']
+    csv_path = os.path.join(root, 'results.csv')
+    with open(csv_path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, flat_keys, extrasaction='ignore')
+        writer.writeheader()
+        writer.writerows(rows)
+    json_path = os.path.join(root, 'results.json')
+    with open(json_path, 'w') as f:
+        json.dump(
+            {
+                'suite': suite_name,
+                'summaries': summaries_by_setting,
+                'real_data_floor': floor,
+                'anchors': {k: list(v) for k, v in suite.anchors.items()},
+                'runs': [{k: v for k, v in r.items() if k != 'settings'} for r in rows],
+            },
+            f,
+            indent=2,
+        )
+    return [md, csv_path, json_path, *written]

@@ -1,0 +1,104 @@
+"""The suites of the mode-collapse study: which methods, settings, seeds and budget each runs, and the published rows
+(quoted, never ours) that its tables put beside the results. Sources and the reasoning behind each setting:
+docs/study.md.
+
+A run is one (method, setting, seed): `experiments/<method>_<dataset>.py` with the seed, the suite's step budget and
+the setting's overrides, evaluated with the prior sampler and, for methods with an encoder, also with PPGN.
+"""
+
+import dataclasses
+
+from aegan.methods import METHOD_NETS
+
+FAMILY = ('alphagan', 'ae', 'vae', 'dcgan', 'wgan_gp', 'aae', 'age')  # α-GAN first: partial studies show it first
+
+
+@dataclasses.dataclass(frozen=True)
+class Suite:
+    """`settings`: name -> the data discriminator's width as a fraction of `model.width` (None: the config's own).
+    Methods without a data discriminator do not depend on it and run once per seed, under setting 'any'."""
+
+    dataset: str
+    seeds: tuple[int, ...]
+    num_train_steps: int
+    settings: dict[str, float | None]
+    description: str
+    anchors: dict[str, tuple[dict, ...]] = dataclasses.field(default_factory=dict)  # setting -> published rows
+
+
+# ---- Published rows (mean over the papers' trials; quoted from the tables named in `source`). -------------------
+_PACGAN_T1 = 'PacGAN (Lin et al. 2018) Table 1'
+_VEEGAN_T1 = 'VEEGAN (Srivastava et al. 2017) Table 1'
+RING8_ANCHORS = (
+    dict(method='GAN', source=_PACGAN_T1, modes=6.3, high_quality_fraction=0.982, reverse_kl=0.45),
+    dict(method='PacGAN4', source=_PACGAN_T1, modes=7.8, high_quality_fraction=0.959, reverse_kl=0.07),
+    dict(method='Unrolled GAN', source=_VEEGAN_T1, modes=7.6, high_quality_fraction=0.356),
+    dict(method='VEEGAN', source=_VEEGAN_T1, modes=8.0, high_quality_fraction=0.529),
+)
+GRID25_ANCHORS = (
+    dict(method='GAN', source=_PACGAN_T1, modes=17.3, high_quality_fraction=0.948, reverse_kl=0.70),
+    dict(method='PacGAN4', source=_PACGAN_T1, modes=24.8, high_quality_fraction=0.936, reverse_kl=0.04),
+    dict(method='Unrolled GAN', source=_VEEGAN_T1, modes=23.6, high_quality_fraction=0.16),
+    dict(method='VEEGAN', source=_VEEGAN_T1, modes=24.6, high_quality_fraction=0.40),
+)
+_PACGAN_T2 = 'PacGAN Table 2 (VEEGAN setting)'
+_PACGAN_T3 = 'PacGAN Table 3 (Unrolled-GAN setting)'
+STACKED_MNIST_ANCHORS = {
+    'veegan': (
+        dict(method='DCGAN', source='VEEGAN Table 2', modes=99, reverse_kl=3.4),
+        dict(method='VEEGAN', source='VEEGAN Table 2', modes=150, reverse_kl=2.95),
+        dict(method='DCGAN (PacGAN impl.)', source=_PACGAN_T2, modes=78.9, reverse_kl=4.50),
+        dict(method='PacDCGAN2', source=_PACGAN_T2, modes=1000.0, reverse_kl=0.06),
+    ),
+    'half': (
+        dict(method='DCGAN', source=_PACGAN_T3, modes=628.0, reverse_kl=2.58),
+        dict(method='Unrolled GAN, 10 steps', source=_PACGAN_T3, modes=817.4, reverse_kl=1.43),
+        dict(method='PacDCGAN3', source=_PACGAN_T3, modes=866.6, reverse_kl=0.90),
+    ),
+    'hard': (
+        dict(method='DCGAN', source=_PACGAN_T3, modes=30.6, reverse_kl=5.99),
+        dict(method='Unrolled GAN, 10 steps', source=_PACGAN_T3, modes=327.2, reverse_kl=4.66),
+        dict(method='PacDCGAN4', source=_PACGAN_T3, modes=667.4, reverse_kl=1.81),
+    ),
+}
+
+SUITES = {
+    'ring8': Suite(
+        dataset='ring8',
+        seeds=(0, 1, 2, 3, 4),
+        num_train_steps=3000,
+        settings={'pacgan': None},
+        description='Ring of 8 Gaussians (radius 1, std 0.01), 2,500 samples, high quality = within 3 std.',
+        anchors={'pacgan': RING8_ANCHORS},
+    ),
+    'grid25': Suite(
+        dataset='grid25',
+        seeds=(0, 1, 2, 3, 4),
+        num_train_steps=3000,
+        settings={'pacgan': None},
+        description='Grid of 25 Gaussians (spacing 2, std 0.05), 2,500 samples, high quality = within 3 std.',
+        anchors={'pacgan': GRID25_ANCHORS},
+    ),
+    'stacked_mnist': Suite(
+        dataset='stacked_mnist',
+        seeds=(0, 1, 2),
+        num_train_steps=2000,
+        settings={'veegan': 1.0, 'half': 0.5, 'hard': 0.25},
+        description='Stacked MNIST (1,000 modes), 26,000 samples; D as wide as G (VEEGAN setting), 1/2 and 1/4 of it.',
+        anchors=STACKED_MNIST_ANCHORS,
+    ),
+}
+
+
+def has_data_discriminator(method: str) -> bool:
+    return 'discriminator' in METHOD_NETS[method]
+
+
+def has_encoder(method: str) -> bool:
+    return 'encoder' in METHOD_NETS[method]
+
+
+def get_suite(name: str) -> Suite:
+    if name not in SUITES:
+        raise ValueError(f'Unknown suite {name!r}; valid choices: {sorted(SUITES)}.')
+    return SUITES[name]

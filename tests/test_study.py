@@ -1,0 +1,129 @@
+"""aegan.study: plans, runs end to end, skips what is done, resumes after a kill, reports exactly the eval JSONs'
+numbers, and writes a SLURM array that indexes every run."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from aegan.study import runs, suites
+
+TINY = ['--suite=ring8', '--methods=alphagan,dcgan', '--seeds=0,1', '--steps=20', '--noppgn']
+
+
+def study(repo, root, *flags, timeout=600):
+    command = [sys.executable, '-m', 'aegan.study', f'--root={root}', *flags]
+    env = {**os.environ, 'JAX_NUM_CPU_DEVICES': '1'}
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_plan_of_stacked_mnist_sizes_only_the_data_discriminator(repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    plan = runs.plan('stacked_mnist', seeds=[0])
+    by_name = {run.name: run for run in plan}
+    widths = {r.name: dict(r.overrides).get('model.discriminator_width') for r in plan if r.method == 'alphagan'}
+    assert widths == {'alphagan-veegan-s0': 32, 'alphagan-half-s0': 16, 'alphagan-hard-s0': 8}
+    for method in suites.FAMILY:  # one run per setting with a data discriminator, else one run for all settings
+        mine = [r for r in plan if r.method == method]
+        assert len(mine) == (3 if method in ('alphagan', 'dcgan', 'wgan_gp') else 1), method
+        assert all(r.num_train_steps == suites.SUITES['stacked_mnist'].num_train_steps for r in mine)
+    assert by_name['ae-any-s0'].samplers == ('prior', 'ppgn') and by_name['dcgan-hard-s0'].samplers == ('prior',)
+    assert [r.seed for r in runs.plan('ring8')] == sorted(r.seed for r in runs.plan('ring8'))  # seed-major order
+    with pytest.raises(ValueError, match='Unknown methods'):
+        runs.plan('ring8', methods=['gan'])
+
+
+def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
+    root = tmp_path / 'study'
+    first = study(repo, root, *TINY)
+    assert first.returncode == 0, first.stderr[-3000:]
+    names = ['alphagan-pacgan-s0', 'dcgan-pacgan-s0', 'alphagan-pacgan-s1', 'dcgan-pacgan-s1']
+    assert [line.split(':')[0] for line in first.stdout.splitlines()[:4]] == names
+    assert all(': done' in line for line in first.stdout.splitlines()[:4])
+    stamps = {n: os.path.getmtime(root / n / 'eval_20.json') for n in names}
+
+    again = study(repo, root, *TINY)  # everything has its eval JSON: nothing is trained or evaluated again
+    assert again.returncode == 0 and all(': skipped' in line for line in again.stdout.splitlines()[:4])
+    assert stamps == {n: os.path.getmtime(root / n / 'eval_20.json') for n in names}
+
+    report = study(repo, root, '--report')
+    assert report.returncode == 0, report.stderr[-3000:]
+    evals = {n: json.loads((root / n / 'eval_20.json').read_text())['metrics'] for n in names}
+    with open(root / 'results.csv') as f:
+        rows = {row['run']: row for row in csv.DictReader(f)}
+    assert set(rows) == set(names)
+    for name, metrics in evals.items():
+        for key in ('modes', 'high_quality_fraction', 'reverse_kl'):
+            assert float(rows[name][key]) == metrics[key]
+    summary = {s['label']: s for s in json.loads((root / 'results.json').read_text())['summaries']['pacgan']}
+    for method in ('alphagan', 'dcgan'):
+        values = [evals[f'{method}-pacgan-s{seed}']['modes'] for seed in (0, 1)]
+        assert summary[method]['modes']['values'] == values
+        assert summary[method]['modes']['mean'] == pytest.approx(sum(values) / 2)
+    markdown = (root / 'results.md').read_text()
+    alphagan_line = next(line for line in markdown.splitlines() if line.startswith('| alphagan |'))
+    assert f'{summary["alphagan"]["modes"]["mean"]:.1f} ±' in alphagan_line and '*quoted:* PacGAN4' in markdown
+    for png in ('metrics.png', 'samples_pacgan.png'):
+        assert (root / png).stat().st_size > 5000
+
+
+def test_a_killed_study_resumes_its_runs(repo, tmp_path):
+    root = tmp_path / 'study'
+    flags = [
+        '--suite=ring8',
+        '--methods=alphagan',
+        '--seeds=0',
+        '--steps=400',
+        '--noppgn',
+        '--set=checkpoint_every_steps=20',
+    ]
+    command = [sys.executable, '-m', 'aegan.study', f'--root={root}', *flags]
+    env = {**os.environ, 'JAX_NUM_CPU_DEVICES': '1'}
+    process = subprocess.Popen(command, cwd=repo, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    checkpoints = root / 'alphagan-pacgan-s0' / 'checkpoints'
+    deadline = time.time() + 300
+    while not (checkpoints.exists() and any(p.name.isdigit() for p in checkpoints.iterdir())):
+        assert time.time() < deadline and process.poll() is None, 'no checkpoint before the kill'
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)  # the study and its train subprocess, mid-run
+    process.wait()
+    assert not (root / 'alphagan-pacgan-s0' / 'eval_400.json').exists()
+
+    resumed = study(repo, root, *flags)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    log = (root / 'logs' / 'alphagan-pacgan-s0.log').read_text()
+    assert 'Resumed from' in log and (root / 'alphagan-pacgan-s0' / 'eval_400.json').exists()
+
+
+def test_slurm_launcher_writes_an_array_over_every_run(repo, tmp_path):
+    root = tmp_path / 'study'
+    result = study(repo, root, '--suite=stacked_mnist', '--launcher=slurm', '--seeds=0,1')
+    assert result.returncode == 0, result.stderr[-3000:]
+    script = root / 'study.sbatch'
+    check = subprocess.run(['shellcheck', str(script)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    text = script.read_text()
+    planned = study(repo, root, '--suite=stacked_mnist', '--seeds=0,1', '--dry_run').stdout.splitlines()[:-1]
+    assert f'#SBATCH --array=0-{len(planned) - 1}' in text and '--run_index="${SLURM_ARRAY_TASK_ID}"' in text
+    lines = (root / 'runs.txt').read_text().splitlines()
+    assert [line.split('\t')[1] for line in lines] == [line.split()[1] for line in planned]
+    # Each array index selects its own run: the task's command with --dry_run names exactly that run.
+    flags = text.rsplit('-m aegan.study ', 1)[1].split(' --run_index')[0].split()
+    for index in (0, len(planned) - 1):
+        one = study(repo, root, *flags, f'--run_index={index}', '--dry_run')
+        assert one.stdout.split()[1] == planned[index].split()[1]
+    assert study(repo, root, *flags, f'--run_index={len(planned)}').returncode != 0
+
+
+def test_report_and_study_refuse_bad_roots(repo, tmp_path):
+    missing = study(repo, tmp_path / 'nothing', '--report')
+    assert missing.returncode != 0 and 'is not a study root' in missing.stderr
+    root = tmp_path / 'study'
+    assert study(repo, root, '--suite=ring8', '--launcher=slurm').returncode == 0
+    other = study(repo, root, '--suite=grid25', '--launcher=slurm')
+    assert other.returncode != 0 and "holds a study of suite 'ring8'" in other.stderr
