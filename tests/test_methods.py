@@ -137,3 +137,46 @@ def test_counter_augment_keys_are_checked(config_factory):
     config.classifier.augment = dict(max_shift=2, max_rotation=10)
     with pytest.raises(ValueError, match=r"unknown keys \['max_rotation'\]"):
         methods.get_method(config, (28, 28, 1))
+
+
+def test_cosine_schedule_decays_over_the_runs_updates():
+    import ml_collections
+
+    from aegan.methods.api import make_optimizer
+
+    config = ml_collections.ConfigDict({'kind': 'sgd', 'learning_rate': 0.5, 'schedule': 'cosine'})
+    optimizer = make_optimizer(config, 'generator', total_updates=4)
+    params, state, steps = jnp.zeros(()), None, []
+    state = optimizer.init(params)
+    for _ in range(5):
+        update, state = optimizer.update(jnp.ones(()), state, params)
+        steps.append(float(-update))
+    expected = [0.5 * 0.5 * (1 + np.cos(np.pi * k / 4)) for k in range(5)]
+    np.testing.assert_allclose(steps, expected, atol=1e-7)
+    constant = make_optimizer(ml_collections.ConfigDict({'kind': 'sgd', 'learning_rate': 0.5}), 'generator', 4)
+    assert float(-constant.update(jnp.ones(()), constant.init(params), params)[0]) == 0.5
+    config.schedule = 'linear'
+    with pytest.raises(ValueError, match=r"optim.generator.schedule='linear'; valid choices: \['constant', 'cosine'\]"):
+        make_optimizer(config, 'generator', 4)
+
+
+def test_counter_ensemble_averages_independent_members(config_factory):
+    from aegan import nets
+
+    config = config_factory('mnist', 'classifier')
+    config.classifier.ensemble = 3
+    method = methods.get_method(config, (28, 28, 1))
+    x = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)), jnp.float32)
+    state = method.init(jax.random.key(0), x)
+    names = ['classifier_0', 'classifier_1', 'classifier_2']
+    assert sorted(state.params) == names
+    member = nets.encoder(config.model, (28, 28, 1), 10)
+    probabilities = [
+        jax.nn.softmax(member.apply({'params': state.params[n], 'batch_stats': state.batch_stats[n]}, x, train=False))
+        for n in names
+    ]
+    assert not np.allclose(probabilities[0], probabilities[1])  # independently initialised
+    np.testing.assert_allclose(jax.nn.softmax(method.classify(state, x)), sum(probabilities) / 3, atol=1e-6)
+    config.classifier.ensemble = 0
+    with pytest.raises(ValueError, match='classifier.ensemble=0 must be an integer >= 1'):
+        methods.get_method(config, (28, 28, 1))

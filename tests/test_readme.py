@@ -15,3 +15,17 @@ def test_readme_demo_command_names_an_existing_config(repo):
     assert configs, 'README has no train command'
     for config in configs:
         assert (repo / config).exists(), config
+
+
+def test_readme_result_rows_are_the_committed_study_reports(repo):
+    """Every table row of the README's Results section is copied from a results/<suite>/results.md, which the
+    study's report writes from the eval JSONs: a number typed by hand, or left from an older run, fails here."""
+    readme = (repo / 'README.md').read_text()
+    section = readme.split('\n## Results\n', 1)[1].split('\n## ', 1)[0]
+    reports = '\n'.join(p.read_text() for p in sorted((repo / 'results').glob('*/results.md')))
+    rows = [line for line in section.splitlines() if line.startswith('| ') and not line.startswith('| method |')]
+    assert rows, 'the Results section has no table'
+    for row in rows:
+        assert row in reports, f'README row not in any results/*/results.md: {row}'
+    for picture in re.findall(r'\]\((results/[^)]+\.png)\)', section):
+        assert (repo / picture).exists(), picture

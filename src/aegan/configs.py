@@ -29,8 +29,11 @@ def base_config() -> ml_collections.ConfigDict:
     return config
 
 
-def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999) -> ml_collections.ConfigDict:
-    return ml_collections.ConfigDict({'learning_rate': learning_rate, 'b1': b1, 'b2': b2})
+def adam(
+    learning_rate: float, b1: float = 0.5, b2: float = 0.999, schedule: str = 'constant'
+) -> ml_collections.ConfigDict:
+    """Adam; `schedule='cosine'` decays the learning rate to 0 over the run (methods/api.py, make_optimizer)."""
+    return ml_collections.ConfigDict({'learning_rate': learning_rate, 'b1': b1, 'b2': b2, 'schedule': schedule})
 
 
 def sgd(learning_rate: float) -> ml_collections.ConfigDict:

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from aegan import losses, nets
 from aegan.methods.ae import RECONSTRUCTIONS, reconstruction_loss
-from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_net, train_nets
+from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net, train_nets
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'code_discriminator')
@@ -37,7 +37,7 @@ def make(config, data_shape) -> Method:
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
         'code_discriminator': nets.code_discriminator(config.model),
     }
-    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    optimizers = make_optimizers(config, dict.fromkeys(NETS, 1))
     net = net_caller(modules)
 
     def init(rng, example_batch):

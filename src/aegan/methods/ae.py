@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_nets
+from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_nets
 from aegan.parallel import DATA_AXIS, pmean
 
 NETS = ('encoder', 'generator')
@@ -28,7 +28,7 @@ def make(config, data_shape) -> Method:
         'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
     }
-    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    optimizers = make_optimizers(config, dict.fromkeys(NETS, 1))
     net = net_caller(modules)
 
     def init(rng, example_batch):

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_net
+from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -51,7 +51,7 @@ def make(config, data_shape) -> Method:
         'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
     }
-    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    optimizers = make_optimizers(config, {'encoder': 1, 'generator': generator_steps})
     net = net_caller(modules)
 
     def encode_sphere(state, x, params=None, train=True):

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizer, net_caller, train_net
+from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizers, net_caller, train_net
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
@@ -94,7 +94,10 @@ def make_steps(config, data_shape) -> Steps:
         'discriminator': nets.discriminator(config.model, data_shape, DATA_AXIS),
         'code_discriminator': nets.code_discriminator(config.model),
     }
-    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    steps_of_eg = config.alphagan.generator_steps
+    optimizers = make_optimizers(
+        config, {'encoder': steps_of_eg, 'generator': steps_of_eg, 'discriminator': 1, 'code_discriminator': 1}
+    )
     net = net_caller(modules)
 
     def init(rng, example_batch):

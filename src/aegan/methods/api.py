@@ -45,23 +45,28 @@ class Method(NamedTuple):
 OPTIMIZERS = ('adam', 'sgd')
 
 
-def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
+SCHEDULES = ('constant', 'cosine')
+
+
+def make_optimizer(optim_config, name: str, total_updates: int | None = None) -> optax.GradientTransformation:
     """The optimizer of net `name` from `config.optim.<name>`, validated with the key named in the error.
 
     `kind` 'adam' (default; learning_rate, b1, b2, eps) or 'sgd' (learning_rate only). Plain SGD is what the tests use
     where a gradient's *scale* matters: Adam divides a uniform scale out, so it would hide gradients N times too large.
-    `decay_steps` (optional, > 0) decays the learning rate to 0 along a cosine over that many updates of this net.
+    `schedule` 'constant' (default) or 'cosine': the learning rate decays to 0 along a cosine over the run's
+    `total_updates` of this net (num_train_steps x its updates per step, which the method knows), so a longer
+    `--config.num_train_steps` stretches the schedule with it.
     """
     kind, lr = optim_config.get('kind', 'adam'), optim_config.learning_rate
     if kind not in OPTIMIZERS:
         raise ValueError(f'Unknown optim.{name}.kind={kind!r}; valid choices: {list(OPTIMIZERS)}.')
     if not lr > 0:
         raise ValueError(f'optim.{name}.learning_rate={lr} must be > 0.')
-    decay_steps = optim_config.get('decay_steps')
-    if decay_steps is not None:
-        if not (isinstance(decay_steps, int) and decay_steps > 0):
-            raise ValueError(f'optim.{name}.decay_steps={decay_steps!r} must be a positive integer (or unset).')
-        lr = optax.cosine_decay_schedule(lr, decay_steps)
+    schedule = optim_config.get('schedule', 'constant')
+    if schedule not in SCHEDULES:
+        raise ValueError(f'Unknown optim.{name}.schedule={schedule!r}; valid choices: {list(SCHEDULES)}.')
+    if schedule == 'cosine':
+        lr = optax.cosine_decay_schedule(lr, total_updates)
     if kind == 'sgd':
         return optax.sgd(lr)
     b1, b2, eps = optim_config.get('b1', 0.9), optim_config.get('b2', 0.999), optim_config.get('eps', 1e-8)
@@ -71,6 +76,15 @@ def make_optimizer(optim_config, name: str) -> optax.GradientTransformation:
         if not 0 <= beta < 1:
             raise ValueError(f'optim.{name}.{key}={beta} must be in [0, 1).')
     return optax.adam(lr, b1=b1, b2=b2, eps=eps)
+
+
+def make_optimizers(config, updates_per_step: dict) -> dict:
+    """{net: optimizer} from `config.optim`, for the nets of `updates_per_step` (net -> updates per train step, which
+    sets a decaying schedule's horizon)."""
+    return {
+        name: make_optimizer(config.optim[name], name, config.num_train_steps * updates)
+        for name, updates in updates_per_step.items()
+    }
 
 
 def run_net(module, params, batch_stats, x, train: bool):

@@ -4,7 +4,8 @@ the Stacked MNIST mode counter of the eval (`experiments/classifier_mnist.py`, `
 Net: the conv encoder of `config.model` (or an MLP) with `config.classifier.num_classes` outputs; softmax cross-entropy
 on labelled batches (`batch = {'image', 'label'}`); `classify(state, x) -> logits`. It has no `sample`.
 `config.classifier.augment` (optional: `max_shift` pixels, `max_degrees`) trains on randomly shifted and rotated
-copies of each batch, which is what lifts the mode counter from 95.6% to its accuracy in docs/metrics.md.
+copies of each batch; `config.classifier.ensemble=K` trains K independent nets whose probabilities are averaged. Both
+are what lift the Stacked MNIST mode counter from 95.6% to the accuracy docs/metrics.md reports.
 """
 
 import jax
@@ -27,28 +28,42 @@ def make(config, data_shape) -> Method:
     unknown = sorted(set(augment) - {'max_shift', 'max_degrees'})
     if unknown:
         raise ValueError(f'classifier.augment has unknown keys {unknown}; valid keys: max_shift, max_degrees.')
-    modules = {'classifier': nets.encoder(config.model, data_shape, num_classes, DATA_AXIS)}
-    optimizer = make_optimizer(config.optim.classifier, 'classifier')
+    members = config.classifier.get('ensemble', 1)
+    if not (isinstance(members, int) and members >= 1):
+        raise ValueError(f'classifier.ensemble={members!r} must be an integer >= 1 (the number of member nets).')
+    names = ('classifier',) if members == 1 else tuple(f'classifier_{k}' for k in range(members))
+    modules = {name: nets.encoder(config.model, data_shape, num_classes, DATA_AXIS) for name in names}
+    optimizer = make_optimizer(config.optim.classifier, 'classifier', config.num_train_steps)
     net = net_caller(modules)
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, {'classifier': example_batch}, {'classifier': optimizer})
+        return init_nets(modules, rng, dict.fromkeys(names, example_batch), dict.fromkeys(names, optimizer))
 
     def update(state, batch, rng):
-        images = batch['image']
-        if augment:
-            images = random_shift_rotate(rng, images, augment.get('max_shift', 0.0), augment.get('max_degrees', 0.0))
+        metrics = []
+        for k, name in enumerate(names):  # independent members: own init, own augmented copy of the batch
+            images = batch['image']
+            if augment:
+                key = jax.random.fold_in(rng, k)
+                images = random_shift_rotate(
+                    key, images, augment.get('max_shift', 0.0), augment.get('max_degrees', 0.0)
+                )
 
-        def loss_fn(params):
-            logits, stats = net(state, 'classifier', images, params)
-            accuracy = jnp.mean(jnp.argmax(logits, -1) == batch['label'])
-            return pmean(losses.softmax_cross_entropy(logits, batch['label'])), ({'accuracy': pmean(accuracy)}, stats)
+            def loss_fn(params, name=name, images=images, state=state):
+                logits, stats = net(state, name, images, params)
+                accuracy = pmean(jnp.mean(jnp.argmax(logits, -1) == batch['label']))
+                return pmean(losses.softmax_cross_entropy(logits, batch['label'])), ({'accuracy': accuracy}, stats)
 
-        state, loss, metrics = train_net(state, 'classifier', loss_fn, optimizer)
-        return state.replace(step=state.step + 1), {'cross_entropy': loss, **metrics}
+            state, loss, member = train_net(state, name, loss_fn, optimizer)
+            metrics.append({'cross_entropy': loss, **member})
+        return state.replace(step=state.step + 1), jax.tree.map(lambda *m: sum(m) / len(m), *metrics)
 
     def classify(state, x):
-        return net(state, 'classifier', x, train=False)[0]
+        """Logits; for an ensemble, the log of the members' mean probabilities (softmax gives that mean back)."""
+        if members == 1:
+            return net(state, 'classifier', x, train=False)[0]
+        probabilities = [jax.nn.softmax(net(state, name, x, train=False)[0]) for name in names]
+        return jnp.log(sum(probabilities) / members)
 
     return Method('classifier', init, update, sample=None, classify=classify, labelled=True)
 
@@ -90,15 +105,16 @@ def accuracy(method, state, images, labels, batch_size: int = 500) -> float:
 
 def mnist_counter_config():
     """The MNIST classifier that counts Stacked MNIST modes (experiments/classifier_mnist.py; `aegan.eval` trains and
-    caches it when no --classifier is given)."""
+    caches it when no --classifier is given). Recipe measured on the 500 held-out digits (docs/study.md, "The mode
+    counter"): augmentation and the cosine decay took it from 95.6% to 98.0%."""
     config = base_config()
     config.method = 'classifier'
     config.data.name = 'mnist'
     config.batch_size = 64
-    config.num_train_steps = 2000
-    config.sample_every_steps = 1000
-    config.checkpoint_every_steps = 1000
+    config.num_train_steps = 6000
+    config.sample_every_steps = 6000
+    config.checkpoint_every_steps = 2000
     config.model = dict(kind='dcgan', width=32)
-    config.classifier = dict(num_classes=10)
-    config.optim = dict(classifier=adam(1e-3, 0.9, 0.999))
+    config.classifier = dict(num_classes=10, augment=dict(max_shift=3.0, max_degrees=15.0), ensemble=1)
+    config.optim = dict(classifier=adam(1e-3, 0.9, 0.999, 'cosine'))
     return config

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, train_net
+from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net
 from aegan.parallel import DATA_AXIS, normal_rows, pmean, uniform_rows
 
 NETS = ('generator', 'discriminator')
@@ -34,7 +34,7 @@ def make(config, data_shape) -> Method:
     }
     if config.wgan_gp.critic_norm == 'batch':
         raise ValueError("wgan_gp.critic_norm='batch' breaks the per-example gradient penalty; use 'none' or 'layer'.")
-    optimizers = {name: make_optimizer(config.optim[name], name) for name in NETS}
+    optimizers = make_optimizers(config, {'generator': 1, 'discriminator': n_critic})
     net = net_caller(modules)
 
     def init(rng, example_batch):

@@ -66,7 +66,7 @@ SUITES = {
     'ring8': Suite(
         dataset='ring8',
         seeds=(0, 1, 2, 3, 4),
-        num_train_steps=3000,
+        num_train_steps=10_000,
         settings={'pacgan': None},
         description='Ring of 8 Gaussians (radius 1, std 0.01), 2,500 samples, high quality = within 3 std.',
         anchors={'pacgan': RING8_ANCHORS},
@@ -74,7 +74,7 @@ SUITES = {
     'grid25': Suite(
         dataset='grid25',
         seeds=(0, 1, 2, 3, 4),
-        num_train_steps=3000,
+        num_train_steps=10_000,
         settings={'pacgan': None},
         description='Grid of 25 Gaussians (spacing 2, std 0.05), 2,500 samples, high quality = within 3 std.',
         anchors={'pacgan': GRID25_ANCHORS},
@@ -82,7 +82,7 @@ SUITES = {
     'stacked_mnist': Suite(
         dataset='stacked_mnist',
         seeds=(0, 1, 2),
-        num_train_steps=2000,
+        num_train_steps=1500,
         settings={'veegan': 1.0, 'half': 0.5, 'hard': 0.25},
         description='Stacked MNIST (1,000 modes), 26,000 samples; D as wide as G (VEEGAN setting), 1/2 and 1/4 of it.',
         anchors=STACKED_MNIST_ANCHORS,
