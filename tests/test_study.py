@@ -70,6 +70,9 @@ def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
     assert f'{summary["alphagan"]["modes"]["mean"]:.1f} ±' in alphagan_line and '*quoted:* PacGAN4' in markdown
     for png in ('metrics.png', 'samples_pacgan.png'):
         assert (root / png).stat().st_size > 5000
+    elsewhere = tmp_path / 'results' / 'ring8'  # --out: the report goes where it is committed, the runs stay
+    assert study(repo, root, '--report', f'--out={elsewhere}').returncode == 0
+    assert (elsewhere / 'results.md').read_text() == markdown and (elsewhere / 'samples_pacgan.png').exists()
 
 
 def test_a_killed_study_resumes_its_runs(repo, tmp_path):

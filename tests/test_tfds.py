@@ -98,6 +98,27 @@ def test_full_mnist_source_feeds_mnist_and_stacked_mnist(tfds_data_dir):
         data.get_dataset(data_config('mnist', tfds_data_dir, source='hdf5'))
 
 
+def test_the_mode_counter_trains_on_full_mnist_with_source_tfds(tfds_data_dir, tmp_path):
+    """experiments/classifier_mnist.py --config.data.source=tfds: the counter's recipe on TFDS MNIST, then used as
+    --classifier, whose accuracy is measured on TFDS MNIST's held-out digits (not the embedded ones)."""
+    import jax
+
+    from aegan import eval as aegan_eval
+    from aegan import trainer
+    from aegan.methods import classifier
+
+    config = classifier.mnist_counter_config()
+    config.data.source, config.data.data_dir, config.data.num_threads = 'tfds', tfds_data_dir, 2
+    config.num_train_steps = config.checkpoint_every_steps = config.sample_every_steps = 3
+    workdir = str(tmp_path / 'counter')
+    trainer.train_and_evaluate(config, workdir, devices=jax.devices()[:1])
+    probabilities, accuracy, path = aegan_eval.mnist_counter(workdir, str(tmp_path / 'cache'))
+    mnist = data.get_dataset(data_config('mnist', tfds_data_dir, source='tfds'))
+    labels = mnist.info['test_labels']
+    assert path == workdir and accuracy == np.mean(probabilities(mnist.test_data).argmax(-1) == labels)
+    assert not os.path.exists(tmp_path / 'cache')  # the package's own counter was not trained
+
+
 def test_tfrecord_prepared_data_gets_the_conversion_command(tmp_path):
     synthetic_tfds.write('cifar10', str(tmp_path), num_train=8, num_test=4, file_format='tfrecord')
     with pytest.raises(ValueError) as error:

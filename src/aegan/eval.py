@@ -482,6 +482,15 @@ def main(argv):
         f'{result["num_samples"]} samples:'
     ]
     lines += [f'  {k:<28} {v:.4f}' for k, v in result['metrics'].items()]
+    coverage = result['settings'].get('mode_coverage', {})
+    if 'real_data' in coverage:  # what the same counter gives real images: the floor beside the numbers above
+        lines += [f'  mode counter: {coverage["classifier_test_accuracy"]:.1%} held-out accuracy; on real data:']
+        for name in ('train_triples', 'held_out_triples'):
+            floor = coverage['real_data'][name]
+            lines += [
+                f'    {name:<26} modes {floor["modes"]}, reverse_kl {floor["reverse_kl"]:.4f}, '
+                f'confident_fraction {floor["confident_fraction"]:.4f}'
+            ]
     lines += [f'  skipped {k}: {v}' for k, v in result['skipped'].items()]
     lines += [f'  wrote {result["json"]} and {", ".join(result["plots"])}']
     print('\n'.join(lines))

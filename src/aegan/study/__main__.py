@@ -3,7 +3,7 @@
     python -m aegan.study --suite=stacked_mnist --root=DIR [--seeds=0,1,2] [--parallel=N]   # train + eval, resumable
     python -m aegan.study --suite=stacked_mnist --root=DIR --dry_run                       # list the runs
     python -m aegan.study --suite=stacked_mnist --root=DIR --launcher=slurm                # write DIR/study.sbatch
-    python -m aegan.study --report --root=DIR                                              # results.{md,csv,json}, PNGs
+    python -m aegan.study --report --root=DIR [--out=results/SUITE]                        # results.{md,csv,json}, PNGs
 
 Every (method, setting, seed) of the suite trains into `DIR/<method>-<setting>-s<seed>/` with `aegan.train` and is
 evaluated there with `aegan.eval`; runs with their eval JSONs are skipped, half-trained ones resume. Run it from the
@@ -31,6 +31,7 @@ flags.DEFINE_enum(
 )
 flags.DEFINE_bool('dry_run', False, 'List the runs and their state; run nothing.')
 flags.DEFINE_bool('report', False, 'Collect the eval JSONs under --root into results.md/.csv/.json and PNGs.')
+flags.DEFINE_string('out', None, 'With --report: where to write it (default: --root), e.g. results/<suite>.')
 flags.DEFINE_string('experiments_dir', 'experiments', 'Where the <method>_<dataset>.py configs are.')
 flags.DEFINE_integer('run_index', None, 'Carry out only this run of the plan (what each SLURM array task does).')
 
@@ -43,7 +44,7 @@ def main(argv):
     root = os.path.abspath(os.path.expanduser(FLAGS.root))
     if FLAGS.report:
         try:
-            written = report.write_report(root)
+            written = report.write_report(root, FLAGS.out)
         except FileNotFoundError as e:
             sys.exit(f'aegan.study: {e}')
         print('\n'.join(['wrote:', *(f'  {path}' for path in written)]))
