@@ -81,7 +81,8 @@ def summarise(rows: list[dict], columns) -> list[dict]:
         summary = {'label': label, 'seeds': [r['seed'] for r in mine]}
         for key, _, _ in columns:
             values = np.array([r.get(key, np.nan) for r in mine], float)
-            summary[key] = {'mean': float(values.mean()), 'std': float(values.std()), 'values': values.tolist()}
+            with np.errstate(invalid='ignore'):  # an infinite KL (no sample near any mode) has no std
+                summary[key] = {'mean': float(values.mean()), 'std': float(values.std()), 'values': values.tolist()}
         walls = [r['train_seconds'] for r in mine if r['train_seconds'] is not None]
         summary['train_seconds'] = float(np.mean(walls)) if walls else None
         summary['steps'] = mine[0]['steps']
@@ -139,10 +140,10 @@ def plot_metrics(path: str, summaries_by_setting: dict, columns) -> None:
         labels = [s['label'] for s in summaries]
         for j, (key, title, _) in enumerate(columns):
             ax = axes[i, j]
-            means = [s[key]['mean'] for s in summaries]
-            ax.barh(range(len(labels)), means, color='#9ecae1')
+            finite = lambda values: np.where(np.isfinite(values), values, np.nan)  # an infinite KL is not drawn
+            ax.barh(range(len(labels)), finite([s[key]['mean'] for s in summaries]), color='#9ecae1')
             for y, s in enumerate(summaries):
-                ax.plot(s[key]['values'], [y] * len(s[key]['values']), 'o', color='#08519c', markersize=4)
+                ax.plot(finite(s[key]['values']), [y] * len(s[key]['values']), 'o', color='#08519c', markersize=4)
             ax.set_yticks(range(len(labels)), labels if j == 0 else [''] * len(labels), fontsize=8)
             ax.invert_yaxis()
             ax.set_title(f'{setting}: {title}' if len(settings) > 1 else title, fontsize=9)
