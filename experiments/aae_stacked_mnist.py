@@ -25,8 +25,8 @@ def get_config():
     config.model = dict(kind='dcgan', z_dim=100, width=32, code_disc_hidden=(700, 700))
     config.aae = dict(reconstruction='l2', prior_std=1.0)
     config.optim = dict(
-        encoder=adam(2e-4, 0.5, 0.999, 'cosine'),
-        generator=adam(2e-4, 0.5, 0.999, 'cosine'),
-        code_discriminator=adam(2e-4, 0.5, 0.999, 'cosine'),
+        encoder=adam(2e-4, 0.5, 0.999),
+        generator=adam(2e-4, 0.5, 0.999),
+        code_discriminator=adam(2e-4, 0.5, 0.999),
     )
     return config

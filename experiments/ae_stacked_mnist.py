@@ -23,5 +23,5 @@ def get_config():
 
     config.model = dict(kind='dcgan', z_dim=100, width=32)
     config.ae = dict(reconstruction='l1')
-    config.optim = dict(encoder=adam(1e-3, 0.9, 0.999, 'cosine'), generator=adam(1e-3, 0.9, 0.999, 'cosine'))
+    config.optim = dict(encoder=adam(1e-3, 0.9, 0.999), generator=adam(1e-3, 0.9, 0.999))
     return config

@@ -23,5 +23,5 @@ def get_config():
 
     config.model = dict(kind='dcgan', z_dim=100, width=32)
     config.age = dict(mu=10.0, lam=1000.0, generator_steps=2)
-    config.optim = dict(encoder=adam(2e-4, 0.5, 0.999, 'cosine'), generator=adam(2e-4, 0.5, 0.999, 'cosine'))
+    config.optim = dict(encoder=adam(2e-4, 0.5, 0.999), generator=adam(2e-4, 0.5, 0.999))
     return config

@@ -24,9 +24,9 @@ def get_config():
     config.model = dict(kind='dcgan', z_dim=100, width=32, discriminator_width=32, code_disc_hidden=(700, 700))
     config.alphagan = dict(lambda_rec=10.0, generator_steps=2, encoder_loss='paper')  # docs/methods.md, "α-GAN"
     config.optim = dict(
-        encoder=adam(2e-4, 0.5, 0.999, 'cosine'),
-        generator=adam(2e-4, 0.5, 0.999, 'cosine'),
-        discriminator=adam(2e-4, 0.5, 0.999, 'cosine'),
-        code_discriminator=adam(2e-4, 0.5, 0.999, 'cosine'),
+        encoder=adam(2e-4, 0.5, 0.999),
+        generator=adam(2e-4, 0.5, 0.999),
+        discriminator=adam(2e-4, 0.5, 0.999),
+        code_discriminator=adam(2e-4, 0.5, 0.999),
     )
     return config

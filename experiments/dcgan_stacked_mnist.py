@@ -22,5 +22,5 @@ def get_config():
     config.checkpoint_every_steps = 500
 
     config.model = dict(kind='dcgan', z_dim=100, width=32, discriminator_width=32)
-    config.optim = dict(generator=adam(2e-4, 0.5, 0.999, 'cosine'), discriminator=adam(2e-4, 0.5, 0.999, 'cosine'))
+    config.optim = dict(generator=adam(2e-4, 0.5, 0.999), discriminator=adam(2e-4, 0.5, 0.999))
     return config

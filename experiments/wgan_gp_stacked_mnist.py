@@ -23,5 +23,5 @@ def get_config():
 
     config.model = dict(kind='dcgan', z_dim=100, width=32, discriminator_width=32)
     config.wgan_gp = dict(gp_weight=10.0, n_critic=5, critic_norm='layer')
-    config.optim = dict(generator=adam(1e-4, 0.5, 0.9, 'cosine'), discriminator=adam(1e-4, 0.5, 0.9, 'cosine'))
+    config.optim = dict(generator=adam(1e-4, 0.5, 0.9), discriminator=adam(1e-4, 0.5, 0.9))
     return config
