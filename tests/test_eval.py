@@ -184,6 +184,30 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
     assert other_path != path and os.path.exists(os.path.join(other_path, 'checkpoints', '10'))
 
 
+def test_an_eval_waits_for_a_counter_that_another_process_is_training(tmp_path, monkeypatch):
+    """A study's parallel evals (or SLURM tasks) share the cached counter: the one that finds it locked waits for the
+    other to finish, then uses it, instead of failing."""
+    from aegan import locking, trainer
+
+    calls, sleeps = [], []
+
+    def busy_then_done(config, path, devices=None):
+        calls.append(path)
+        if len(calls) < 3:
+            raise locking.WorkdirInUseError(f'{path} is in use')
+
+    monkeypatch.setattr(trainer, 'train_and_evaluate', busy_then_done)
+    monkeypatch.setattr(aegan_eval.time, 'sleep', sleeps.append)
+    monkeypatch.setattr(aegan_eval, 'load_classifier', lambda path, data: (_ for _ in ()).throw(RuntimeError('loaded')))
+    with pytest.raises(RuntimeError, match='loaded'):  # it got past the training to loading the counter
+        aegan_eval.mnist_counter(None, str(tmp_path))
+    assert len(calls) == 3 and sleeps == [10, 10]
+    monkeypatch.setattr(aegan_eval, 'COUNTER_WAIT_SECONDS', 10)
+    calls.clear()
+    with pytest.raises(locking.WorkdirInUseError):  # a lock that never goes away ends the wait
+        aegan_eval.mnist_counter(None, str(tmp_path))
+
+
 # ---- Known inputs through the binary: the numbers must be exactly what the samples make them. -------------------
 
 
