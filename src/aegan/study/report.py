@@ -193,6 +193,12 @@ def write_report(root: str, out: str | None = None) -> list[str]:
             '"confident" at probability >= 0.9, and a sample when all three of its digits are.',
             '',
         ]
+    if len(suite.settings) > 1:
+        lines += [
+            'Methods without a data discriminator (AE, VAE, AAE, AGE) do not depend on the setting: their rows are the '
+            'same runs in every table.',
+            '',
+        ]
     for setting in suite.settings:
         mine = rows_of_setting(rows, setting)
         if not mine:
