@@ -155,12 +155,16 @@ def plot_metrics(path: str, summaries_by_setting: dict, columns) -> None:
 
 def montage(path: str, pictures: list[tuple[str, str]], columns: int = 4) -> None:
     """The PNGs side by side, each titled with its label."""
+    images = [plt.imread(png) for _, png in pictures]
+    height, width = images[0].shape[:2]
+    columns = columns if width < 2 * height else 2  # wide pictures (histograms) two to a row
     rows = -(-len(pictures) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows), squeeze=False)
+    cell = 13 / columns  # inches
+    fig, axes = plt.subplots(rows, columns, figsize=(13, rows * (cell * height / width + 0.4)), squeeze=False)
     for ax in axes.flat:
         ax.axis('off')
-    for ax, (label, png) in zip(axes.flat, pictures):
-        ax.imshow(plt.imread(png))
+    for ax, (label, _), image in zip(axes.flat, pictures, images):
+        ax.imshow(image)
         ax.set_title(label, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
