@@ -21,13 +21,15 @@ def test_alphagan_recovers_ring_modes(repo, tmp_path):
     """
     config = runpy.run_path(str(repo / 'experiments' / 'alphagan_ring8.py'))['get_config']()
     config.num_train_steps = 2000
+    for optimizer in config.optim.values():  # a decay to 0 over only 2,000 steps leaves 2.5% high quality (measured)
+        optimizer.schedule = 'constant'
     config.log_every_steps = config.sample_every_steps = config.checkpoint_every_steps = 1000
     state = trainer.train_and_evaluate(config, str(tmp_path), devices=jax.devices()[:1])
     dataset = data.get_dataset(config.data)
     method = methods.get_method(config, dataset.shape)
     samples = np.asarray(method.sample(state, jax.random.key(123), 2500))
     coverage = mixture_coverage(samples, dataset.info['centers'], dataset.info['std'])
-    assert coverage['modes'] >= 6 and coverage['high_quality_fraction'] > 0.02, coverage  # measured: 8, 12%
+    assert coverage['modes'] >= 6 and coverage['high_quality_fraction'] > 0.02, coverage  # measured: 8, 10.6%
     # Reconstructions land near their inputs (the autoencoder half works).
     test = dataset.test_data[:500]
     assert np.abs(np.asarray(method.reconstruct(state, jnp.asarray(test))) - test).mean() < 0.1
