@@ -34,8 +34,12 @@ def test_plan_of_stacked_mnist_sizes_only_the_data_discriminator(repo, monkeypat
         assert all(r.num_train_steps == suites.SUITES['stacked_mnist'].num_train_steps for r in mine)
     assert by_name['ae-any-s0'].samplers == ('prior', 'ppgn') and by_name['dcgan-hard-s0'].samplers == ('prior',)
     assert [r.seed for r in runs.plan('ring8')] == sorted(r.seed for r in runs.plan('ring8'))  # seed-major order
+    hard = [r.name for r in runs.plan('stacked_mnist', seeds=[0], methods=['alphagan', 'ae'], settings=['hard'])]
+    assert hard == ['alphagan-hard-s0', 'ae-any-s0']  # a setting filter keeps the runs that no setting changes
     with pytest.raises(ValueError, match='Unknown methods'):
         runs.plan('ring8', methods=['gan'])
+    with pytest.raises(ValueError, match=r"Unknown settings \['hardest'\]"):
+        runs.plan('stacked_mnist', settings=['hardest'])
 
 
 def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):

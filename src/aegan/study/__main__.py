@@ -22,6 +22,7 @@ flags.DEFINE_enum('suite', None, sorted(suites.SUITES), 'Which suite to run.')
 flags.DEFINE_string('root', None, 'Directory of the study: one workdir per run, logs/, study.json, the report.')
 flags.DEFINE_list('seeds', None, "Seeds (default: the suite's).")
 flags.DEFINE_list('methods', None, f'A subset of {list(suites.FAMILY)} (default: all).')
+flags.DEFINE_list('settings', None, "A subset of the suite's settings, e.g. hard (default: all).")
 flags.DEFINE_integer('steps', None, "Training steps of every run (default: the suite's budget).")
 flags.DEFINE_list('set', [], 'Config overrides for every run, key=value (e.g. checkpoint_every_steps=100).')
 flags.DEFINE_bool('ppgn', True, 'Also evaluate the methods with an encoder with --sampler=ppgn.')
@@ -59,7 +60,9 @@ def main(argv):
         extra = [tuple(item.split('=', 1)) for item in FLAGS.set]
         if any(len(item) != 2 for item in extra):
             raise ValueError(f'--set takes key=value items; got {FLAGS.set}.')
-        plan = runs.plan(FLAGS.suite, seeds, FLAGS.methods, FLAGS.steps, FLAGS.ppgn, FLAGS.experiments_dir, extra)
+        plan = runs.plan(
+            FLAGS.suite, seeds, FLAGS.methods, FLAGS.steps, FLAGS.ppgn, FLAGS.experiments_dir, extra, FLAGS.settings
+        )
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f'aegan.study: {e}')
     if FLAGS.run_index is not None:
@@ -80,6 +83,7 @@ def main(argv):
         study_flags = [f'--suite={FLAGS.suite}', f'--root={root}', f'--experiments_dir={FLAGS.experiments_dir}']
         study_flags += [f'--seeds={",".join(map(str, seeds))}'] if seeds else []
         study_flags += [f'--methods={",".join(FLAGS.methods)}'] if FLAGS.methods else []
+        study_flags += [f'--settings={",".join(FLAGS.settings)}'] if FLAGS.settings else []
         study_flags += [f'--steps={FLAGS.steps}'] if FLAGS.steps else []
         study_flags += [] if FLAGS.ppgn else ['--noppgn']
         study_flags += [f'--set={",".join(FLAGS.set)}'] if FLAGS.set else []

@@ -68,10 +68,15 @@ def plan(
     ppgn: bool = True,
     experiments_dir: str = 'experiments',
     extra_overrides=(),
+    settings=None,
 ) -> list[Run]:
     """The runs of a suite, seed by seed (so a partial study has every method at seed 0 first), α-GAN first.
-    `extra_overrides` ((key, value), ...) go to every run after the setting's own."""
+    `extra_overrides` ((key, value), ...) go to every run after the setting's own; `settings` keeps only those
+    settings (the setting-free runs, 'any', stay)."""
     suite = suites.get_suite(suite_name)
+    unknown = sorted(set(settings or ()) - set(suite.settings))
+    if unknown:
+        raise ValueError(f'Unknown settings {unknown} for suite {suite_name!r}; valid choices: {list(suite.settings)}.')
     methods = tuple(methods or suites.FAMILY)
     unknown = sorted(set(methods) - set(suites.FAMILY))
     if unknown:
@@ -95,6 +100,8 @@ def plan(
                     for name, fraction in suite.settings.items()
                 }
             for setting, overrides in setting_overrides.items():
+                if settings and setting not in settings and setting != 'any':
+                    continue
                 runs.append(Run(method, setting, seed, config, steps, overrides + tuple(extra_overrides), samplers))
     return runs
 
