@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from aegan.study import runs, suites  # noqa: E402
 
@@ -164,11 +165,14 @@ def montage(path: str, pictures: list[tuple[str, str]], columns: int = 4) -> Non
     for ax in axes.flat:
         ax.axis('off')
     for ax, (label, _), image in zip(axes.flat, pictures, images):
-        ax.imshow(image)
+        ax.imshow(image, interpolation='nearest')  # no resampling blur (and a smaller PNG)
         ax.set_title(label, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=75)
     plt.close(fig)
+    # A 256-colour palette keeps the committed PNGs small (sample grids are mostly noise to a PNG compressor).
+    with Image.open(path) as picture:
+        picture.convert('RGB').quantize(256).save(path, optimize=True)
 
 
 def write_report(root: str, out: str | None = None) -> list[str]:
