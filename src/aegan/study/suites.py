@@ -62,22 +62,20 @@ STACKED_MNIST_ANCHORS = {
     ),
 }
 
+
+def _mixture_suite(dataset: str, description: str, anchors) -> Suite:
+    """ring8 and grid25 share everything but the data: the nets, budget and seeds of the 2-D protocol."""
+    return Suite(dataset, (0, 1, 2, 3, 4), 10_000, {'pacgan': None}, description, {'pacgan': anchors})
+
+
 SUITES = {
-    'ring8': Suite(
-        dataset='ring8',
-        seeds=(0, 1, 2, 3, 4),
-        num_train_steps=10_000,
-        settings={'pacgan': None},
-        description='Ring of 8 Gaussians (radius 1, std 0.01), 2,500 samples, high quality = within 3 std.',
-        anchors={'pacgan': RING8_ANCHORS},
+    'ring8': _mixture_suite(
+        'ring8', 'Ring of 8 Gaussians (radius 1, std 0.01), 2,500 samples, high quality = within 3 std.', RING8_ANCHORS
     ),
-    'grid25': Suite(
-        dataset='grid25',
-        seeds=(0, 1, 2, 3, 4),
-        num_train_steps=10_000,
-        settings={'pacgan': None},
-        description='Grid of 25 Gaussians (spacing 2, std 0.05), 2,500 samples, high quality = within 3 std.',
-        anchors={'pacgan': GRID25_ANCHORS},
+    'grid25': _mixture_suite(
+        'grid25',
+        'Grid of 25 Gaussians (spacing 2, std 0.05), 2,500 samples, high quality = within 3 std.',
+        GRID25_ANCHORS,
     ),
     'stacked_mnist': Suite(
         dataset='stacked_mnist',
