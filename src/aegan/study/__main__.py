@@ -87,7 +87,7 @@ def main(argv):
         study_flags += [f'--steps={FLAGS.steps}'] if FLAGS.steps else []
         study_flags += [] if FLAGS.ppgn else ['--noppgn']
         study_flags += [f'--set={",".join(FLAGS.set)}'] if FLAGS.set else []
-        script = runs.write_slurm(plan, root, study_flags)
+        script = runs.write_slurm(plan, root, FLAGS.suite, study_flags)
         print(f'wrote {script} ({len(plan)} array tasks); submit it with: sbatch {script}')
         return
     outcomes = runs.run_local(plan, root, FLAGS.parallel)

@@ -44,8 +44,7 @@ def collect(root: str) -> tuple[str, list[dict]]:
         timing_path = os.path.join(root, 'logs', f'{run["name"]}.json')
         timing = json.load(open(timing_path)) if os.path.exists(timing_path) else {}
         for sampler in run['samplers']:
-            suffix = '' if sampler == 'prior' else f'_{sampler}'
-            eval_path = os.path.join(root, run['name'], f'eval_{run["num_train_steps"]}{suffix}.json')
+            eval_path = runs.eval_json(root, run['name'], run['num_train_steps'], sampler)
             if not os.path.exists(eval_path):
                 continue
             with open(eval_path) as f:

@@ -35,8 +35,7 @@ class Run:
         return f'{self.method}-{self.setting}-s{self.seed}'
 
     def eval_json(self, root: str, sampler: str) -> str:
-        suffix = '' if sampler == 'prior' else f'_{sampler}'
-        return os.path.join(root, self.name, f'eval_{self.num_train_steps}{suffix}.json')
+        return eval_json(root, self.name, self.num_train_steps, sampler)
 
     def train_command(self, root: str) -> list[str]:
         return [
@@ -58,6 +57,12 @@ class Run:
             f'--checkpoint={os.path.join(root, self.name)}',
             f'--sampler={sampler}',
         ]
+
+
+def eval_json(root: str, name: str, step: int, sampler: str) -> str:
+    """Where `aegan.eval` writes a run's result: `<root>/<run>/eval_<step>[_<sampler>].json`."""
+    suffix = '' if sampler == 'prior' else f'_{sampler}'
+    return os.path.join(root, name, f'eval_{step}{suffix}.json')
 
 
 def plan(
@@ -195,7 +200,7 @@ exec {python} -m aegan.study {study_flags} --run_index="${{SLURM_ARRAY_TASK_ID}}
 """
 
 
-def write_slurm(runs: list[Run], root: str, study_flags: list[str]) -> str:
+def write_slurm(runs: list[Run], root: str, suite: str, study_flags: list[str]) -> str:
     """Writes `<root>/study.sbatch` and `<root>/runs.txt` (index, name and commands of each run); returns the script."""
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
     with open(os.path.join(root, 'runs.txt'), 'w') as f:
@@ -205,7 +210,7 @@ def write_slurm(runs: list[Run], root: str, study_flags: list[str]) -> str:
     with open(script, 'w') as f:
         f.write(
             SLURM_SCRIPT.format(
-                suite=study_flags[0].split('=', 1)[1],
+                suite=suite,
                 count=len(runs),
                 last=len(runs) - 1,
                 runs_file=shlex.quote(os.path.join(root, 'runs.txt')),
