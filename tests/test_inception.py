@@ -1,5 +1,6 @@
 """The Flax port of the 2015-12-05 Inception: structure, weight conversion, legacy resize (docs/metrics.md)."""
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -62,6 +63,41 @@ def test_published_structure(fake_state_dict):
         assert fake_state_dict[key].shape == shape, key
     out = jax.eval_shape(inception.InceptionV3().apply, shapes, jnp.zeros((2, 299, 299, 3)))
     assert out['pool3'].shape == (2, 2048) and out['logits_unbiased'].shape == (2, 1008)
+
+
+class PlainBasicConv2d(nn.Module):
+    """The textbook block (nn.Conv -> nn.BatchNorm -> ReLU) that `inception.BasicConv2d` computes faster."""
+
+    features: int
+    kernel: tuple
+    strides: tuple = (1, 1)
+    padding: tuple = (0, 0)
+
+    @nn.compact
+    def __call__(self, x):
+        (ph, pw) = self.padding
+        pad = ((ph, ph), (pw, pw))
+        x = nn.Conv(self.features, tuple(self.kernel), tuple(self.strides), pad, use_bias=False, name='conv')(x)
+        return nn.relu(nn.BatchNorm(use_running_average=True, epsilon=1e-3, name='bn')(x))
+
+
+def test_folded_fast_blocks_equal_the_plain_network(monkeypatch, fake_state_dict):
+    """BatchNorm folding, 1x1-as-matmul and pad-and-crop VALID convs change no output beyond float32 rounding."""
+    flat = convert_inception.convert(fake_state_dict)
+    variables = {}
+    for key, value in flat.items():
+        node = variables
+        *parents, leaf = key.split('/')
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = jnp.asarray(value)
+    x = inception.preprocess(np.random.default_rng(3).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8))
+    fast = inception.InceptionV3().apply(variables, x)
+    monkeypatch.setattr(inception, 'BasicConv2d', PlainBasicConv2d)
+    plain = inception.InceptionV3().apply(variables, x)
+    for name in ('pool3', 'logits_unbiased', 'logits'):
+        scale = float(jnp.max(jnp.abs(plain[name])))
+        np.testing.assert_allclose(fast[name], plain[name], rtol=0, atol=1e-5 * scale, err_msg=name)
 
 
 def test_converter_round_trip_and_layers(tmp_path, fake_state_dict):

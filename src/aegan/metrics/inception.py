@@ -25,7 +25,55 @@ INPUT_SIZE = 299
 EXPECTED_SHA256_PREFIX = '6726825d'  # torch.hub naming: pt_inception-2015-12-05-6726825d.pth (of the .pth file)
 
 
+class _ConvKernel(nn.Module):
+    """Holds `conv/kernel` (HWIO), the name and shape `convert_inception` writes."""
+
+    shape: Sequence[int]
+
+    @nn.compact
+    def __call__(self):
+        return self.param('kernel', nn.initializers.lecun_normal(), tuple(self.shape))
+
+
+class _BatchNormStatistics(nn.Module):
+    """Holds `bn/{scale,bias}` and `batch_stats/bn/{mean,var}` exactly as `nn.BatchNorm` names them."""
+
+    features: int
+
+    @nn.compact
+    def __call__(self):
+        scale = self.param('scale', nn.initializers.ones, (self.features,))
+        bias = self.param('bias', nn.initializers.zeros, (self.features,))
+        mean = self.variable('batch_stats', 'mean', jnp.zeros, (self.features,)).value
+        var = self.variable('batch_stats', 'var', jnp.ones, (self.features,)).value
+        return scale, bias, mean, var
+
+
+def fast_conv(x, kernel, strides, padding):
+    """NHWC x HWIO correlation with symmetric `padding` (h, w), choosing the form XLA:CPU runs fastest (measured,
+    benchmarks/README.md "Inception"): a 1x1 stride-1 conv is a matmul (2-5x faster than the convolution op), and an
+    unpadded k x k conv is computed with one extra row and column of padding at the end, then cropped (2x faster
+    than a VALID convolution, same windows, so the same values)."""
+    (kh, kw, _, _), (ph, pw) = kernel.shape, padding
+    if (kh, kw) == (1, 1) and tuple(strides) == (1, 1) and (ph, pw) == (0, 0):
+        return jnp.einsum('nhwc,co->nhwo', x, kernel[0, 0])
+    out_h = (x.shape[1] + 2 * ph - kh) // strides[0] + 1
+    out_w = (x.shape[2] + 2 * pw - kw) // strides[1] + 1
+    extra = 1 if (ph, pw) == (0, 0) else 0
+    y = jax.lax.conv_general_dilated(
+        x, kernel, tuple(strides), ((ph, ph + extra), (pw, pw + extra)), dimension_numbers=('NHWC', 'HWIO', 'NHWC')
+    )
+    return y[:, :out_h, :out_w]
+
+
 class BasicConv2d(nn.Module):
+    """Conv (no bias) -> BatchNorm(eps 1e-3, running statistics) -> ReLU, with the BatchNorm folded into the conv.
+
+    Folding: w' = w * scale / sqrt(var + eps) per output channel and b' = bias - mean * scale / sqrt(var + eps), so
+    the activations are touched once (conv, then bias + ReLU) instead of three times. The variables keep
+    `nn.Conv`/`nn.BatchNorm`'s names and shapes (tests/test_inception.py compares the two forms).
+    """
+
     features: int
     kernel: Sequence[int]
     strides: Sequence[int] = (1, 1)
@@ -33,12 +81,11 @@ class BasicConv2d(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        (ph, pw) = self.padding
-        x = nn.Conv(
-            self.features, tuple(self.kernel), tuple(self.strides), ((ph, ph), (pw, pw)), use_bias=False, name='conv'
-        )(x)
-        x = nn.BatchNorm(use_running_average=True, epsilon=1e-3, name='bn')(x)
-        return nn.relu(x)
+        kernel = _ConvKernel((*self.kernel, x.shape[-1], self.features), name='conv')()
+        scale, bias, mean, var = _BatchNormStatistics(self.features, name='bn')()
+        multiplier = scale * jax.lax.rsqrt(var + 1e-3)
+        y = fast_conv(x, kernel * multiplier, self.strides, self.padding)
+        return nn.relu(y + (bias - mean * multiplier))
 
 
 def avg_pool_3x3(x):

@@ -30,41 +30,50 @@ def gaussian_kernel_1d(size: int, sigma: float) -> np.ndarray:
     return (g / g.sum()).astype(np.float32)
 
 
+def _toeplitz(n: int, kernel_1d: np.ndarray) -> np.ndarray:
+    """[n - size + 1, n] matrix whose rows are the kernel at each VALID offset: `x @ T.T` filters the last axis."""
+    size = len(kernel_1d)
+    matrix = np.zeros((n - size + 1, n), np.float32)
+    for offset in range(n - size + 1):
+        matrix[offset, offset : offset + size] = kernel_1d
+    return matrix
+
+
 def _filter(x, kernel_1d):
-    """Depthwise VALID Gaussian filter of [B, H, W, C], as two separable 1-D passes."""
-    channels = x.shape[-1]
-    size = kernel_1d.shape[0]
-    dn = ('NHWC', 'HWIO', 'NHWC')
-    rows = jnp.tile(jnp.asarray(kernel_1d).reshape(size, 1, 1, 1), (1, 1, 1, channels))
-    cols = rows.reshape(1, size, 1, channels)
-    precision = jax.lax.Precision.HIGHEST
-    x = jax.lax.conv_general_dilated(
-        x, rows, (1, 1), 'VALID', dimension_numbers=dn, feature_group_count=channels, precision=precision
-    )
-    return jax.lax.conv_general_dilated(
-        x, cols, (1, 1), 'VALID', dimension_numbers=dn, feature_group_count=channels, precision=precision
-    )
+    """VALID Gaussian filter of [..., H, W] maps, as two separable 1-D passes.
+
+    Along W (contiguous) a matmul with the banded Toeplitz matrix; along H a sum of shifted row slices, which XLA
+    fuses into one loop. On XLA:CPU this layout and split measured 15x faster than a depthwise NHWC convolution and
+    1.4x faster than shifted sums on both axes (benchmarks/README.md, "MS-SSIM").
+    """
+    x = jnp.einsum('...hw,ow->...ho', x, _toeplitz(x.shape[-1], kernel_1d), precision=jax.lax.Precision.HIGHEST)
+    size, length = len(kernel_1d), x.shape[-2] - len(kernel_1d) + 1
+    out = float(kernel_1d[0]) * x[..., 0:length, :]
+    for i in range(1, size):
+        out = out + float(kernel_1d[i]) * x[..., i : i + length, :]
+    return out
 
 
 def _ssim_per_channel(x, y, max_val, kernel_1d, k1, k2):
-    """Returns (ssim, cs), each [B, C]: means over H, W of luminance * cs and of cs."""
+    """(ssim, cs) of [..., H, W] maps, each [...]: means over H, W of luminance * cs and of cs.
+
+    The four filtered maps (x, y, xy, x^2 + y^2) come from one filter call over their stack.
+    """
     c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
-    mean0, mean1 = _filter(x, kernel_1d), _filter(y, kernel_1d)
+    mean0, mean1, mean_xy, mean_squares = _filter(jnp.stack([x, y, x * y, x * x + y * y]), kernel_1d)
     num0 = mean0 * mean1 * 2.0
     den0 = jnp.square(mean0) + jnp.square(mean1)
     luminance = (num0 + c1) / (den0 + c1)
-    num1 = _filter(x * y, kernel_1d) * 2.0
-    den1 = _filter(jnp.square(x) + jnp.square(y), kernel_1d)
-    cs = (num1 - num0 + c2) / (den1 - den0 + c2)
-    return jnp.mean(luminance * cs, axis=(1, 2)), jnp.mean(cs, axis=(1, 2))
+    cs = (mean_xy * 2.0 - num0 + c2) / (mean_squares - den0 + c2)
+    return jnp.mean(luminance * cs, axis=(-2, -1)), jnp.mean(cs, axis=(-2, -1))
 
 
 def _downsample(x):
-    """Symmetric pad of odd sizes at the end, then 2x2 average pooling (TF's `do_pad` + `avg_pool`)."""
-    h, w = x.shape[1], x.shape[2]
-    x = jnp.pad(x, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode='symmetric')
-    b, h, w, c = x.shape
-    return x.reshape(b, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+    """[..., H, W]: symmetric pad of odd sizes at the end, then 2x2 average pooling (TF's `do_pad` + `avg_pool`)."""
+    h, w = x.shape[-2:]
+    x = jnp.pad(x, [(0, 0)] * (x.ndim - 2) + [(0, h % 2), (0, w % 2)], mode='symmetric')
+    h, w = x.shape[-2:]
+    return x.reshape(x.shape[:-2] + (h // 2, 2, w // 2, 2)).mean(axis=(-3, -1))
 
 
 def _scale_filters(height, width, num_scales, filter_size, filter_sigma, small_images):
@@ -88,17 +97,25 @@ def _scale_filters(height, width, num_scales, filter_size, filter_sigma, small_i
     return filters
 
 
+PAIRS_PER_CHUNK = 8  # lax.map chunk: keeps a chunk's maps in cache; 8 measured fastest of 1..256 at 176 px
+
+
 @functools.partial(jax.jit, static_argnames=('max_val', 'power_factors', 'filters', 'k1', 'k2'))
 def _ms_ssim(img1, img2, max_val, power_factors, filters, k1, k2):
-    x, y = img1.astype(jnp.float32), img2.astype(jnp.float32)
-    values = []
-    for k, (size, sigma) in enumerate(filters):
-        if k > 0:
-            x, y = _downsample(x), _downsample(y)
-        ssim, cs = _ssim_per_channel(x, y, max_val, gaussian_kernel_1d(size, sigma), k1, k2)
-        values.append(jax.nn.relu(cs) if k < len(filters) - 1 else jax.nn.relu(ssim))
-    stacked = jnp.stack(values, axis=-1)
-    return jnp.mean(jnp.prod(stacked ** jnp.asarray(power_factors, jnp.float32), axis=-1), axis=-1)
+    """[B, H, W, C] pairs -> [B]. Works in [B, C, H, W] so that filters and pools run along contiguous W."""
+
+    def one_pair(pair):
+        x, y = (jnp.moveaxis(image.astype(jnp.float32), -1, 0) for image in pair)
+        values = []
+        for k, (size, sigma) in enumerate(filters):
+            if k > 0:
+                x, y = _downsample(x), _downsample(y)
+            ssim, cs = _ssim_per_channel(x, y, max_val, gaussian_kernel_1d(size, sigma), k1, k2)
+            values.append(jax.nn.relu(cs) if k < len(filters) - 1 else jax.nn.relu(ssim))
+        per_channel = jnp.prod(jnp.stack(values, axis=-1) ** jnp.asarray(power_factors, jnp.float32), axis=-1)
+        return jnp.mean(per_channel)
+
+    return jax.lax.map(one_pair, (img1, img2), batch_size=PAIRS_PER_CHUNK)
 
 
 def ms_ssim(
