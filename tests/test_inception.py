@@ -82,7 +82,7 @@ class PlainBasicConv2d(nn.Module):
 
 
 def test_folded_fast_blocks_equal_the_plain_network(monkeypatch, fake_state_dict):
-    """BatchNorm folding, 1x1-as-matmul and pad-and-crop VALID convs change no output beyond float32 rounding."""
+    """Folded BatchNorm, merged 1x1 convs, pool-after-conv and pad-and-crop VALID convs: same outputs up to rounding."""
     flat = convert_inception.convert(fake_state_dict)
     variables = {}
     for key, value in flat.items():
@@ -94,6 +94,13 @@ def test_folded_fast_blocks_equal_the_plain_network(monkeypatch, fake_state_dict
     x = inception.preprocess(np.random.default_rng(3).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8))
     fast = inception.InceptionV3().apply(variables, x)
     monkeypatch.setattr(inception, 'BasicConv2d', PlainBasicConv2d)
+    monkeypatch.setattr(
+        inception,
+        'pointwise_branches',
+        lambda x, blocks, pooled=None: (
+            [block(x) for block in blocks] + ([pooled(inception.avg_pool_3x3(x))] if pooled else [])
+        ),
+    )
     plain = inception.InceptionV3().apply(variables, x)
     for name in ('pool3', 'logits_unbiased', 'logits'):
         scale = float(jnp.max(jnp.abs(plain[name])))

@@ -80,12 +80,32 @@ class BasicConv2d(nn.Module):
     padding: Sequence[int] = (0, 0)  # symmetric (h, w), as torch
 
     @nn.compact
-    def __call__(self, x):
-        kernel = _ConvKernel((*self.kernel, x.shape[-1], self.features), name='conv')()
+    def folded(self, in_features: int):
+        """(kernel', bias') with the BatchNorm folded in."""
+        kernel = _ConvKernel((*self.kernel, in_features, self.features), name='conv')()
         scale, bias, mean, var = _BatchNormStatistics(self.features, name='bn')()
         multiplier = scale * jax.lax.rsqrt(var + 1e-3)
-        y = fast_conv(x, kernel * multiplier, self.strides, self.padding)
-        return nn.relu(y + (bias - mean * multiplier))
+        return kernel * multiplier, bias - mean * multiplier
+
+    def __call__(self, x):
+        kernel, bias = self.folded(x.shape[-1])
+        return nn.relu(fast_conv(x, kernel, self.strides, self.padding) + bias)
+
+
+def pointwise_branches(x, blocks, pooled=None):
+    """The 1x1 BasicConv2d `blocks` that read the same `x`, as one matmul; returns their outputs in order.
+
+    `pooled` (a 1x1 block) is the branch that average-pools `x` first. A 1x1 conv acts per pixel and the
+    padding-excluding average pool per channel, both linearly, so pool(x) @ W = pool(x @ W): the pool runs on the
+    block's few output channels instead of x's many, and its matmul joins the others (exact up to float32 rounding).
+    """
+    blocks = [*blocks, pooled] if pooled is not None else list(blocks)
+    folded = [block.folded(x.shape[-1]) for block in blocks]
+    y = jnp.einsum('nhwc,co->nhwo', x, jnp.concatenate([kernel[0, 0] for kernel, _ in folded], axis=-1))
+    outputs = jnp.split(y, np.cumsum([block.features for block in blocks])[:-1], axis=-1)
+    if pooled is not None:
+        outputs[-1] = avg_pool_3x3(outputs[-1])
+    return [nn.relu(out + bias) for out, (_, bias) in zip(outputs, folded, strict=True)]
 
 
 def avg_pool_3x3(x):
@@ -102,13 +122,18 @@ class InceptionA(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        b1 = BasicConv2d(64, (1, 1), name='branch1x1')(x)
-        b5 = BasicConv2d(48, (1, 1), name='branch5x5_1')(x)
+        b1, b5, b3, bp = pointwise_branches(
+            x,
+            [
+                BasicConv2d(64, (1, 1), name='branch1x1'),
+                BasicConv2d(48, (1, 1), name='branch5x5_1'),
+                BasicConv2d(64, (1, 1), name='branch3x3dbl_1'),
+            ],
+            pooled=BasicConv2d(self.pool_features, (1, 1), name='branch_pool'),
+        )
         b5 = BasicConv2d(64, (5, 5), padding=(2, 2), name='branch5x5_2')(b5)
-        b3 = BasicConv2d(64, (1, 1), name='branch3x3dbl_1')(x)
         b3 = BasicConv2d(96, (3, 3), padding=(1, 1), name='branch3x3dbl_2')(b3)
         b3 = BasicConv2d(96, (3, 3), padding=(1, 1), name='branch3x3dbl_3')(b3)
-        bp = BasicConv2d(self.pool_features, (1, 1), name='branch_pool')(avg_pool_3x3(x))
         return jnp.concatenate([b1, b5, b3, bp], axis=-1)
 
 
@@ -128,25 +153,31 @@ class InceptionC(nn.Module):
     @nn.compact
     def __call__(self, x):
         c7 = self.channels_7x7
-        b1 = BasicConv2d(192, (1, 1), name='branch1x1')(x)
-        b7 = BasicConv2d(c7, (1, 1), name='branch7x7_1')(x)
+        b1, b7, bd, bp = pointwise_branches(
+            x,
+            [
+                BasicConv2d(192, (1, 1), name='branch1x1'),
+                BasicConv2d(c7, (1, 1), name='branch7x7_1'),
+                BasicConv2d(c7, (1, 1), name='branch7x7dbl_1'),
+            ],
+            pooled=BasicConv2d(192, (1, 1), name='branch_pool'),
+        )
         b7 = BasicConv2d(c7, (1, 7), padding=(0, 3), name='branch7x7_2')(b7)
         b7 = BasicConv2d(192, (7, 1), padding=(3, 0), name='branch7x7_3')(b7)
-        bd = BasicConv2d(c7, (1, 1), name='branch7x7dbl_1')(x)
         bd = BasicConv2d(c7, (7, 1), padding=(3, 0), name='branch7x7dbl_2')(bd)
         bd = BasicConv2d(c7, (1, 7), padding=(0, 3), name='branch7x7dbl_3')(bd)
         bd = BasicConv2d(c7, (7, 1), padding=(3, 0), name='branch7x7dbl_4')(bd)
         bd = BasicConv2d(192, (1, 7), padding=(0, 3), name='branch7x7dbl_5')(bd)
-        bp = BasicConv2d(192, (1, 1), name='branch_pool')(avg_pool_3x3(x))
         return jnp.concatenate([b1, b7, bd, bp], axis=-1)
 
 
 class InceptionD(nn.Module):
     @nn.compact
     def __call__(self, x):
-        b3 = BasicConv2d(192, (1, 1), name='branch3x3_1')(x)
+        b3, b7 = pointwise_branches(
+            x, [BasicConv2d(192, (1, 1), name='branch3x3_1'), BasicConv2d(192, (1, 1), name='branch7x7x3_1')]
+        )
         b3 = BasicConv2d(320, (3, 3), (2, 2), name='branch3x3_2')(b3)
-        b7 = BasicConv2d(192, (1, 1), name='branch7x7x3_1')(x)
         b7 = BasicConv2d(192, (1, 7), padding=(0, 3), name='branch7x7x3_2')(b7)
         b7 = BasicConv2d(192, (7, 1), padding=(3, 0), name='branch7x7x3_3')(b7)
         b7 = BasicConv2d(192, (3, 3), (2, 2), name='branch7x7x3_4')(b7)
@@ -160,8 +191,16 @@ class InceptionE(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        b1 = BasicConv2d(320, (1, 1), name='branch1x1')(x)
-        b3 = BasicConv2d(384, (1, 1), name='branch3x3_1')(x)
+        pool_branch = BasicConv2d(192, (1, 1), name='branch_pool')
+        b1, b3, bd, *bp = pointwise_branches(
+            x,
+            [
+                BasicConv2d(320, (1, 1), name='branch1x1'),
+                BasicConv2d(384, (1, 1), name='branch3x3_1'),
+                BasicConv2d(448, (1, 1), name='branch3x3dbl_1'),
+            ],
+            pooled=None if self.max_pool else pool_branch,
+        )
         b3 = jnp.concatenate(
             [
                 BasicConv2d(384, (1, 3), padding=(0, 1), name='branch3x3_2a')(b3),
@@ -169,7 +208,6 @@ class InceptionE(nn.Module):
             ],
             axis=-1,
         )
-        bd = BasicConv2d(448, (1, 1), name='branch3x3dbl_1')(x)
         bd = BasicConv2d(384, (3, 3), padding=(1, 1), name='branch3x3dbl_2')(bd)
         bd = jnp.concatenate(
             [
@@ -178,9 +216,9 @@ class InceptionE(nn.Module):
             ],
             axis=-1,
         )
-        pooled = nn.max_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1))) if self.max_pool else avg_pool_3x3(x)
-        bp = BasicConv2d(192, (1, 1), name='branch_pool')(pooled)
-        return jnp.concatenate([b1, b3, bd, bp], axis=-1)
+        if self.max_pool:  # a max pool does not commute with the conv
+            bp = [pool_branch(nn.max_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1))))]
+        return jnp.concatenate([b1, b3, bd, *bp], axis=-1)
 
 
 class InceptionV3(nn.Module):
