@@ -1,0 +1,189 @@
+"""α-GAN iteration time: aegan against its PyTorch twin, in one process, printing both and the ratio.
+
+    pip install -e '.[bench]'
+    python benchmarks/vs_pytorch.py experiments/alphagan_stacked_mnist.py experiments/alphagan_cifar10.py
+
+The twin has the same four nets (DCGAN encoder and discriminator: 4x4/s2/p1 convs, BatchNorm after all but the first,
+LeakyReLU 0.2, a linear head; generator: linear -> BatchNorm -> ReLU, ConvTranspose2d(4, 2, 1) stages, tanh; code
+discriminator: MLP with LeakyReLU 0.2), the same widths, batch, Adam settings and the same update order as
+`methods/alphagan.py` ('paper' losses): `generator_steps` E+G updates (E and G each with their own loss and
+optimizer, two backward passes), then D on x / G(E(x)) / G(z) and C on z / E(x), recomputed with the updated E and G.
+Random data of the dataset's shape; both sides use every CPU thread JAX does (torch.set_num_threads(os.cpu_count())).
+Medians over `--steps` steps after two warm-up steps; the first call (compile for aegan) is reported separately.
+Timing only: nothing is asserted.
+"""
+
+import argparse
+import os
+import runpy
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from aegan import data, methods, parallel
+
+SHAPES = {'cifar10': (32, 32, 3), 'celeb_a': (64, 64, 3)}
+
+
+def torch_twin(config, shape):
+    """The four nets and one α-GAN iteration in PyTorch (NCHW). Returns `iteration(x)`."""
+    import torch
+    from torch import nn
+
+    size, channels = shape[0], shape[2]
+    stages = {28: 2, 32: 3, 64: 4}[size]
+    model = config.model
+    z_dim = model.z_dim
+
+    def downsampler(width, out_dim):
+        layers, cin = [], channels
+        for i in range(stages):
+            layers.append(nn.Conv2d(cin, width * 2**i, 4, 2, 1, bias=i == 0))
+            if i > 0:
+                layers.append(nn.BatchNorm2d(width * 2**i))
+            layers.append(nn.LeakyReLU(0.2))
+            cin = width * 2**i
+        final = size // 2**stages
+        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * final * final, out_dim))
+
+    class Generator(nn.Module):
+        def __init__(self, width):
+            super().__init__()
+            self.base, self.top = size // 2**stages, width * 2 ** (stages - 1)
+            self.dense = nn.Linear(z_dim, self.base * self.base * self.top, bias=False)
+            layers = [nn.BatchNorm2d(self.top), nn.ReLU()]
+            for i in reversed(range(stages - 1)):
+                layers += [nn.ConvTranspose2d(width * 2 ** (i + 1), width * 2**i, 4, 2, 1, bias=False)]
+                layers += [nn.BatchNorm2d(width * 2**i), nn.ReLU()]
+            layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
+            self.body = nn.Sequential(*layers)
+
+        def forward(self, z):
+            return self.body(self.dense(z).view(-1, self.top, self.base, self.base))
+
+    def mlp(hidden):
+        layers, cin = [], z_dim
+        for width in hidden:
+            layers += [nn.Linear(cin, width), nn.LeakyReLU(0.2)]
+            cin = width
+        return nn.Sequential(*layers, nn.Linear(cin, 1))
+
+    nets = {
+        'encoder': downsampler(model.width, z_dim),
+        'generator': Generator(model.width),
+        'discriminator': downsampler(model.get('discriminator_width') or model.width, 1),
+        'code_discriminator': mlp(model.code_disc_hidden),
+    }
+    optimizers = {
+        name: torch.optim.Adam(
+            net.parameters(),
+            lr=config.optim[name].learning_rate,
+            betas=(config.optim[name].b1, config.optim[name].b2),
+        )
+        for name, net in nets.items()
+    }
+    encoder, generator = nets['encoder'], nets['generator']
+    discriminator, code_discriminator = nets['discriminator'], nets['code_discriminator']
+    lam, softplus = config.alphagan.lambda_rec, torch.nn.functional.softplus
+
+    def iteration(x):
+        for _ in range(config.alphagan.generator_steps):
+            z = torch.randn(x.shape[0], z_dim)
+            z_hat = encoder(x)
+            x_rec, x_gen = generator(z_hat), generator(z)
+            rec = lam * (x - x_rec).abs().mean()
+            code = -code_discriminator(z_hat).mean()
+            e_loss = rec + code
+            g_loss = rec - discriminator(x_rec).mean() - discriminator(x_gen).mean()
+            e_grads = torch.autograd.grad(e_loss, list(encoder.parameters()), retain_graph=True)
+            g_grads = torch.autograd.grad(g_loss, list(generator.parameters()))
+            for net, grads in ((encoder, e_grads), (generator, g_grads)):
+                for p, g in zip(net.parameters(), grads, strict=True):
+                    p.grad = g
+            optimizers['encoder'].step()
+            optimizers['generator'].step()
+        z = torch.randn(x.shape[0], z_dim)
+        with torch.no_grad():
+            z_hat = encoder(x)
+            x_rec, x_gen = generator(z_hat), generator(z)
+        optimizers['discriminator'].zero_grad()
+        d_loss = softplus(-discriminator(x)).mean() + softplus(discriminator(x_rec)).mean()
+        d_loss = d_loss + softplus(discriminator(x_gen)).mean()
+        d_loss.backward()
+        optimizers['discriminator'].step()
+        optimizers['code_discriminator'].zero_grad()
+        c_loss = softplus(-code_discriminator(z)).mean() + softplus(code_discriminator(z_hat)).mean()
+        c_loss.backward()
+        optimizers['code_discriminator'].step()
+
+    return iteration
+
+
+def median_seconds(fn, steps):
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def compare(config_path, steps, batch_size):
+    import torch
+
+    torch.set_num_threads(os.cpu_count())
+    config = runpy.run_path(config_path)['get_config']()
+    config.batch_size = batch_size or config.batch_size
+    shape = SHAPES.get(config.data.name) or data.get_dataset(config.data).shape
+    batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
+
+    mesh = parallel.make_mesh()
+    method = methods.get_method(config, shape)
+    state = jax.jit(
+        lambda: method.init(jax.random.key(0), jnp.zeros((1, *shape))), out_shardings=parallel.replicated(mesh)
+    )()
+    step = parallel.shard_step(method.update, mesh)
+    x_jax, key = parallel.to_global_batch(batch, mesh), jax.random.key(1)
+    holder = {'state': state}
+
+    def ours():
+        holder['state'], metrics = step(holder['state'], x_jax, key)
+        jax.block_until_ready(metrics)
+
+    iteration = torch_twin(config, shape)
+    x_torch = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous()
+
+    t0 = time.perf_counter()
+    ours()
+    first_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    iteration(x_torch)
+    first_theirs = time.perf_counter() - t0
+    ours(), iteration(x_torch)
+    # Interleaved halves, so that load on a shared machine hits both sides alike.
+    a1, b1 = median_seconds(ours, steps // 2), median_seconds(lambda: iteration(x_torch), steps // 2)
+    b2, a2 = median_seconds(lambda: iteration(x_torch), steps // 2), median_seconds(ours, steps // 2)
+    a, b = (a1 + a2) / 2, (b1 + b2) / 2
+    print(
+        f'{config_path} (batch {config.batch_size}, {shape}): aegan {1e3 * a:.1f} ms/iteration, '
+        f'PyTorch {torch.__version__} {1e3 * b:.1f} ms -> aegan is {b / a:.2f}x PyTorch; '
+        f'first call {first_ours:.1f} s vs {first_theirs:.1f} s',
+        flush=True,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--steps', type=int, default=20)
+    parser.add_argument('--batch_size', type=int, default=None)
+    args = parser.parse_args()
+    print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
+    for path in args.configs:
+        compare(path, args.steps, args.batch_size)
+
+
+if __name__ == '__main__':
+    main()
