@@ -30,7 +30,7 @@ from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import checkpointing, data, locking, methods, parallel, samplers, trainer, writers
+from aegan import checkpointing, compilation_cache, data, locking, methods, parallel, samplers, trainer, writers
 from aegan.data import mnist as mnist_lib
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import critic, fid, inception, inception_score, mode_coverage, ms_ssim
@@ -68,6 +68,11 @@ flags.DEFINE_string(
 flags.DEFINE_string('classifier', None, 'Workdir of a classifier trained by aegan.train (experiments/classifier_*.py).')
 flags.DEFINE_string('fid_reference', None, '.npz with mu, sigma (and features for KID) of the real data.')
 flags.DEFINE_string('cache_dir', '~/.cache/aegan', 'Where computed reference statistics and the MNIST counter go.')
+flags.DEFINE_string(
+    'compilation_cache',
+    compilation_cache.default_dir(),
+    f"JAX's persistent compilation cache directory ('' = off; default from ${compilation_cache.ENV} if set).",
+)
 flags.DEFINE_integer('ms_ssim_pairs', 1000, 'Random distinct pairs for MS-SSIM diversity.')
 flags.DEFINE_enum('ms_ssim_small_images', 'shrink_filter', ms_ssim.SMALL_IMAGE_POLICIES, 'MS-SSIM below 176 px.')
 flags.DEFINE_integer('critic_steps', 1000, 'Training steps of the independent Wasserstein critic.')
@@ -455,6 +460,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     writers.quiet_library_logs()
+    compilation_cache.enable(FLAGS.compilation_cache)
     ppgn = samplers.PPGNSettings(
         num_steps=FLAGS.ppgn_steps,
         eps1=FLAGS.ppgn_eps1,

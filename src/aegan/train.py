@@ -11,7 +11,7 @@ import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from aegan import checkpointing, locking, trainer, writers
+from aegan import checkpointing, compilation_cache, locking, trainer, writers
 
 FLAGS = flags.FLAGS
 # Errors that end a run with exit status 1 and their message alone (each names the cause and the fix).
@@ -33,6 +33,11 @@ flags.DEFINE_bool(
 flags.DEFINE_string('coordinator_address', None, 'host:port of process 0 (explicit multi-process set-up).')
 flags.DEFINE_integer('num_processes', None, 'Number of processes (explicit multi-process set-up).')
 flags.DEFINE_integer('process_id', None, 'This process, 0 .. num_processes - 1 (explicit multi-process set-up).')
+flags.DEFINE_string(
+    'compilation_cache',
+    compilation_cache.default_dir(),
+    f"JAX's persistent compilation cache directory ('' = off; default from ${compilation_cache.ENV} if set).",
+)
 flags.mark_flags_as_required(['config', 'workdir'])
 
 
@@ -52,6 +57,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     writers.quiet_library_logs()
+    compilation_cache.enable(FLAGS.compilation_cache)
     if FLAGS.distributed or os.environ.get('AEGAN_DISTRIBUTED') == '1':
         initialize_distributed()
     logging.info(
