@@ -20,5 +20,5 @@ setup(
     package_dir={'': 'src'},
     packages=find_packages('src'),
     install_requires=requirements('requirements.txt'),
-    extras_require={'test': requirements('requirements-test.txt')},
+    extras_require={'test': requirements('requirements-test.txt'), 'bench': requirements('requirements-bench.txt')},
 )
