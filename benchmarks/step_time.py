@@ -19,26 +19,35 @@ from aegan import data, methods, parallel
 SHAPES = {'cifar10': (32, 32, 3), 'celeb_a': (64, 64, 3)}
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('config')
-    parser.add_argument('--steps', type=int, default=20)
-    parser.add_argument('--batch_size', type=int, default=None)
-    args = parser.parse_args()
-    config = runpy.run_path(args.config)['get_config']()
-    if args.batch_size:
-        config.batch_size = args.batch_size
-    shape = SHAPES.get(config.data.name) or data.get_dataset(config.data).shape
+def load_config_and_shape(path, batch_size=None):
+    """A config file's config (batch size overridden if given) and its data shape, without reading the data."""
+    config = runpy.run_path(path)['get_config']()
+    if batch_size:
+        config.batch_size = batch_size
+    return config, SHAPES.get(config.data.name) or data.get_dataset(config.data).shape
+
+
+def build_step(config, shape, batch=None):
+    """(state, jitted data-parallel step, global batch, key): one training iteration ready to call on random data."""
     mesh = parallel.make_mesh()
     parallel.check_batch_size(config.batch_size, mesh)
     method = methods.get_method(config, shape)
     state = jax.jit(
         lambda: method.init(jax.random.key(0), jnp.zeros((1, *shape))), out_shardings=parallel.replicated(mesh)
     )()
-    step = parallel.shard_step(method.update, mesh)
-    batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
-    batch = parallel.to_global_batch(batch, mesh)
-    key = jax.random.key(1)
+    if batch is None:
+        batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
+    return state, parallel.shard_step(method.update, mesh), parallel.to_global_batch(batch, mesh), jax.random.key(1)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    parser.add_argument('--steps', type=int, default=20)
+    parser.add_argument('--batch_size', type=int, default=None)
+    args = parser.parse_args()
+    config, shape = load_config_and_shape(args.config, args.batch_size)
+    state, step, batch, key = build_step(config, shape)
 
     t0 = time.perf_counter()
     state, metrics = step(state, batch, key)

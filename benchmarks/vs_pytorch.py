@@ -15,16 +15,11 @@ Timing only: nothing is asserted.
 
 import argparse
 import os
-import runpy
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-
-from aegan import data, methods, parallel
-
-SHAPES = {'cifar10': (32, 32, 3), 'celeb_a': (64, 64, 3)}
+from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
 
 def torch_twin(config, shape):
@@ -134,18 +129,9 @@ def compare(config_path, steps, batch_size):
     import torch
 
     torch.set_num_threads(os.cpu_count())
-    config = runpy.run_path(config_path)['get_config']()
-    config.batch_size = batch_size or config.batch_size
-    shape = SHAPES.get(config.data.name) or data.get_dataset(config.data).shape
+    config, shape = load_config_and_shape(config_path, batch_size)
     batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
-
-    mesh = parallel.make_mesh()
-    method = methods.get_method(config, shape)
-    state = jax.jit(
-        lambda: method.init(jax.random.key(0), jnp.zeros((1, *shape))), out_shardings=parallel.replicated(mesh)
-    )()
-    step = parallel.shard_step(method.update, mesh)
-    x_jax, key = parallel.to_global_batch(batch, mesh), jax.random.key(1)
+    state, step, x_jax, key = build_step(config, shape, batch)
     holder = {'state': state}
 
     def ours():
