@@ -2,27 +2,14 @@
 
     python -m aegan.train --config=experiments/wgan_gp_grid25.py --workdir=/tmp/wgan_gp_grid25
 
-Expected: one 10,000-step run (5 critic steps per generator step); eval/modes and eval/high_quality_fraction in
-the log, scatter plots in <workdir>/images. Wall time and measured numbers over 5 seeds: results/grid25/results.md.
-
+Expected: eval/modes and eval/high_quality_fraction in the log; 5 seeds in results/grid25/results.md.
 gp_weight 0.1 and 5 critic steps follow gan_toy.py of Gulrajani et al. (their toy setting).
-Nets and optimiser are those of alphagan_ring8 (MLP 128-128, z 2, Adam 5e-4, betas (0.5, 0.9),
-cosine decay to 0, batch 128, 10,000 steps) for every method, so the 2D table compares objectives, not tuning.
 """
 
-from aegan.configs import adam, base_config
+from aegan.configs import adam, experiment
 
 
 def get_config():
-    config = base_config()
-    config.method = 'wgan_gp'
-    config.data.name = 'grid25'
-    config.batch_size = 128
-    config.num_train_steps = 10_000
-    config.sample_every_steps = 2000
-    config.checkpoint_every_steps = 2000
-
-    config.model = dict(kind='mlp', z_dim=2, hidden=(128, 128))
+    config = experiment('wgan_gp', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))
     config.wgan_gp = dict(gp_weight=0.1, n_critic=5, critic_norm='none')
-    config.optim = dict(generator=adam(5e-4, 0.5, 0.9, 'cosine'), discriminator=adam(5e-4, 0.5, 0.9, 'cosine'))
     return config

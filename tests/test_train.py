@@ -78,3 +78,16 @@ def test_every_method_has_a_config_for_every_benchmark_dataset(repo):
     expected = {f'{m}_{d}' for m in generative for d in ('ring8', 'grid25', 'stacked_mnist', 'cifar10', 'celeb_a')}
     expected |= {'classifier_mnist', 'classifier_cifar10'}
     assert expected <= names, sorted(expected - names)
+
+
+def test_a_datasets_budget_is_one_edit(monkeypatch, repo):
+    """configs.DATASETS holds each dataset's budget and nets: changing it there changes every method's config."""
+    from aegan import configs
+
+    monkeypatch.setitem(configs.DATASETS, 'stacked_mnist', {**configs.DATASETS['stacked_mnist'], 'num_train_steps': 7})
+    paths = sorted(glob.glob(str(repo / 'experiments' / '*_stacked_mnist.py')))
+    assert len(paths) == 7
+    for path in paths:
+        assert runpy.run_path(path)['get_config']().num_train_steps == 7, path
+    with pytest.raises(ValueError, match="Unknown dataset 'svhn'; valid choices"):
+        configs.experiment('dcgan', 'svhn')

@@ -1,6 +1,9 @@
-"""Defaults shared by every experiment config: the training loop's bookkeeping, not the science.
+"""Defaults shared by the experiment configs (the Flax examples' `configs/default.py` pattern).
 
-Each file in experiments/ starts from `base_config()` and sets method, data, model and optimizer explicitly.
+`base_config()` is the training loop's bookkeeping. `experiment(method, dataset)` adds the dataset's block: budget,
+intervals and the nets every method uses on it (`DATASETS`: changing a dataset's budget is one edit here). Each
+file in experiments/ then sets only what is specific to its (method, dataset) pair: the method's own section and the
+optimizer, the rows of the paper's table.
 """
 
 import ml_collections
@@ -39,3 +42,67 @@ def adam(
 def sgd(learning_rate: float) -> ml_collections.ConfigDict:
     """Plain SGD: the tests use it where a gradient's scale must show in the parameters (Adam divides it out)."""
     return ml_collections.ConfigDict({'kind': 'sgd', 'learning_rate': learning_rate})
+
+
+_TWO_D = dict(
+    batch_size=128,
+    num_train_steps=10_000,
+    sample_every_steps=2000,
+    checkpoint_every_steps=2000,
+    model=dict(kind='mlp', z_dim=2, hidden=(128, 128)),
+    code_disc_hidden=(128, 128),
+)
+_IMAGES = dict(
+    batch_size=64, log_every_steps=500, sample_every_steps=5000, checkpoint_every_steps=5000, code_disc_hidden=(700, 700)
+)
+# Per dataset: the budget and the nets that every method shares on it, so that tables compare objectives.
+DATASETS = {
+    'ring8': _TWO_D,
+    'grid25': _TWO_D,
+    'stacked_mnist': dict(
+        batch_size=64,
+        num_train_steps=1500,
+        sample_every_steps=500,
+        checkpoint_every_steps=500,
+        model=dict(kind='dcgan', z_dim=100, width=32),
+        code_disc_hidden=(700, 700),
+    ),
+    'cifar10': dict(_IMAGES, num_train_steps=78_000, model=dict(kind='dcgan', z_dim=128, width=64)),
+    # The centre 108x108 square resized to 64x64, as carpedm20/DCGAN-tensorflow (data/tfds_images.py).
+    'celeb_a': dict(_IMAGES, num_train_steps=100_000, crop=108, model=dict(kind='dcgan', z_dim=128, width=64)),
+}
+# Methods with a code discriminator, and methods with a data discriminator whose width the study varies.
+_CODE_DISCRIMINATOR = ('alphagan', 'aae')
+_DATA_DISCRIMINATOR = ('alphagan', 'dcgan', 'wgan_gp')
+
+
+def experiment(method: str, dataset: str, optimizer: ml_collections.ConfigDict | None = None):
+    """`base_config()` with `method`, the dataset's `DATASETS` block and, if given, `optimizer` for each of the
+    method's networks (`methods.METHOD_NETS`)."""
+    if dataset not in DATASETS:
+        raise ValueError(f'Unknown dataset {dataset!r}; valid choices: {sorted(DATASETS)}.')
+    block = dict(DATASETS[dataset])
+    config = base_config()
+    config.method = method
+    config.data.name = dataset
+    if 'crop' in block:
+        config.data.crop = block.pop('crop')
+    model = dict(block.pop('model'))
+    code_disc_hidden = block.pop('code_disc_hidden')
+    if method in _CODE_DISCRIMINATOR:
+        model['code_disc_hidden'] = code_disc_hidden
+    if method in _DATA_DISCRIMINATOR and model['kind'] == 'dcgan':
+        model['discriminator_width'] = model['width']  # D as large as G: the study's 'veegan' setting
+    for key, value in block.items():
+        setattr(config, key, value)
+    config.model = model
+    if optimizer is not None:
+        config.optim = each_net(method, optimizer)
+    return config
+
+
+def each_net(method: str, optimizer: ml_collections.ConfigDict) -> dict:
+    """{net: a copy of `optimizer`} for every network of `method`."""
+    from aegan.methods import METHOD_NETS  # not at import time: methods.classifier imports this module
+
+    return {net: ml_collections.ConfigDict(optimizer.to_dict()) for net in METHOD_NETS[method]}
