@@ -1,5 +1,6 @@
 """Resumption through the real binary: SIGKILL at any point, SIGTERM (preemption), corrupt checkpoints, config drift."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -214,7 +215,7 @@ def test_a_non_finite_step_is_never_saved_and_stops_the_run(tmp_path, monkeypatc
             metrics = {**metrics, 'g_loss': jnp.where(bad, jnp.nan, metrics['g_loss'])}
             return state.replace(params={**state.params, 'generator': params}), metrics
 
-        return method._replace(update=update)
+        return dataclasses.replace(method, update=update)
 
     monkeypatch.setattr(methods, 'get_method', poisoned)
     with pytest.raises(

@@ -53,7 +53,11 @@ _TWO_D = dict(
     code_disc_hidden=(128, 128),
 )
 _IMAGES = dict(
-    batch_size=64, log_every_steps=500, sample_every_steps=5000, checkpoint_every_steps=5000, code_disc_hidden=(700, 700)
+    batch_size=64,
+    log_every_steps=500,
+    sample_every_steps=5000,
+    checkpoint_every_steps=5000,
+    code_disc_hidden=(700, 700),
 )
 # Per dataset: the budget and the nets that every method shares on it, so that tables compare objectives.
 DATASETS = {

@@ -55,14 +55,16 @@ def to_global_batch(process_batch, mesh):
 
 
 def shard_step(update, mesh):
-    """jit(shard_map(update)) with the step's key folded from the root key and the state's step counter.
+    """jit(shard_map(update)) with the step's key folded from the root key and the state's step counter, which it
+    then increments (so that no method can forget to, and repeat a step's data and noise on resume).
 
     `update(state, batch, rng) -> (state, ...)` sees its device's rows of the batch and returns replicated values
     (the state first); the returned function takes `(state, global_batch, root_key)` and donates the old state.
     """
 
     def step(state, batch, root_key):
-        return update(state, batch, jax.random.fold_in(root_key, state.step))
+        state, *outputs = update(state, batch, jax.random.fold_in(root_key, state.step))
+        return state.replace(step=state.step + 1), *outputs  # the one place the counter moves (methods/api.Method)
 
     mapped = jax.shard_map(step, mesh=mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=P())
     return jax.jit(mapped, donate_argnums=0)

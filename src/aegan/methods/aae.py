@@ -11,7 +11,16 @@ import jax.numpy as jnp
 
 from aegan import losses, nets
 from aegan.methods.ae import RECONSTRUCTIONS, reconstruction_loss
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net, train_nets
+from aegan.methods.api import (
+    Method,
+    init_nets,
+    make_optimizers,
+    net_caller,
+    normal_prior,
+    sampling_functions,
+    train_net,
+    train_nets,
+)
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'code_discriminator')
@@ -72,21 +81,8 @@ def make(config, data_shape) -> Method:
 
         state, e_loss, _ = train_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
         metrics = {f'reconstruction_{kind}': rec_loss, 'c_loss': c_loss, 'e_loss_code': e_loss}
-        return state.replace(step=state.step + 1), metrics
+        return state, metrics
 
-    def encode(state, x):
-        return net(state, 'encoder', x, train=False)[0]
-
-    def reconstruct(state, x):
-        return net(state, 'generator', encode(state, x), train=False)[0]
-
-    def prior(rng, n):
-        return prior_std * jax.random.normal(rng, (n, z_dim))
-
-    def decode(state, z):
-        return net(state, 'generator', z, train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    return Method('aae', init, update, sample, reconstruct, encode, prior, decode)
+    return Method(
+        name='aae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim, prior_std), encode=True)
+    )

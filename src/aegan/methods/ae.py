@@ -4,11 +4,18 @@ The baseline that covers every mode by construction but has no prior to sample f
 codes, which the codes were never asked to match.
 """
 
-import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_nets
+from aegan.methods.api import (
+    Method,
+    init_nets,
+    make_optimizers,
+    net_caller,
+    normal_prior,
+    sampling_functions,
+    train_nets,
+)
 from aegan.parallel import DATA_AXIS, pmean
 
 NETS = ('encoder', 'generator')
@@ -44,21 +51,6 @@ def make(config, data_shape) -> Method:
             return loss, ({}, {'encoder': stats_e, 'generator': stats_g})
 
         state, loss, _ = train_nets(state, NETS, loss_fn, optimizers)
-        return state.replace(step=state.step + 1), {f'reconstruction_{kind}': loss}
+        return state, {f'reconstruction_{kind}': loss}
 
-    def encode(state, x):
-        return net(state, 'encoder', x, train=False)[0]
-
-    def reconstruct(state, x):
-        return net(state, 'generator', encode(state, x), train=False)[0]
-
-    def prior(rng, n):
-        return jax.random.normal(rng, (n, z_dim))
-
-    def decode(state, z):
-        return net(state, 'generator', z, train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    return Method('ae', init, update, sample, reconstruct, encode, prior, decode)
+    return Method(name='ae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim), encode=True))

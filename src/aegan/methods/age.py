@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net
+from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, sampling_functions, train_net
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -92,21 +92,13 @@ def make(config, data_shape) -> Method:
             **{f'e_{k}': v for k, v in e_terms.items()},
             **{f'g_{k}': v for k, v in g_terms.items()},
         }
-        return state.replace(step=state.step + 1), metrics
+        return state, metrics
 
     def encode(state, x):
         return encode_sphere(state, x, train=False)[0]
 
-    def reconstruct(state, x):
-        return net(state, 'generator', encode(state, x), train=False)[0]
-
     def prior(rng, n):
         return to_sphere(jax.random.normal(rng, (n, z_dim)))
 
-    def decode(state, z):
-        return net(state, 'generator', to_sphere(z), train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    return Method('age', init, update, sample, reconstruct, encode, prior, decode)
+    functions = sampling_functions(net, prior, encode, to_code=to_sphere)
+    return Method(name='age', init=init, update=update, **functions)

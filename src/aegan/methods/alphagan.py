@@ -26,7 +26,17 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, TrainState, apply_updates, init_nets, make_optimizers, net_caller, train_net
+from aegan.methods.api import (
+    Method,
+    TrainState,
+    apply_updates,
+    init_nets,
+    make_optimizers,
+    net_caller,
+    normal_prior,
+    sampling_functions,
+    train_net,
+)
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
@@ -189,21 +199,8 @@ def make(config, data_shape) -> Method:
         z_hat, x_rec, x_gen = jax.lax.stop_gradient((z_hat, x_rec, x_gen))
         state, d_metrics = steps.discriminator_step(state, x, x_rec, x_gen)
         state, c_metrics = steps.code_discriminator_step(state, z_prior, z_hat)
-        return state.replace(step=state.step + 1), {**metrics, **d_metrics, **c_metrics}
+        return state, {**metrics, **d_metrics, **c_metrics}
 
-    def prior(rng, n):
-        return jax.random.normal(rng, (n, z_dim))
-
-    def decode(state, z):
-        return net(state, 'generator', z, train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    def encode(state, x):
-        return net(state, 'encoder', x, train=False)[0]
-
-    def reconstruct(state, x):
-        return net(state, 'generator', encode(state, x), train=False)[0]
-
-    return Method('alphagan', steps.init, update, sample, reconstruct, encode, prior, decode)
+    return Method(
+        name='alphagan', init=steps.init, update=update, **sampling_functions(net, normal_prior(z_dim), encode=True)
+    )

@@ -1,7 +1,8 @@
 """What every method is: a record of pure functions over a plain `TrainState` pytree."""
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import flax
 import jax
@@ -26,13 +27,19 @@ class TrainState:
     opt_state: dict[str, Any]
 
 
-class Method(NamedTuple):
-    """A method's pure functions. `update` runs inside shard_map (per-device rows, axis 'data')."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Method:
+    """A method's pure functions, by keyword (eight callables are easy to swap by position).
+
+    `update(state, batch, rng) -> (state, metrics)` runs inside shard_map (per-device rows, axis 'data'). Its
+    contract: every loss and metric is `parallel.pmean`'d, noise is drawn with `parallel.normal_rows`, and the step
+    counter is *not* touched: `parallel.shard_step` increments it once for every method.
+    """
 
     name: str
     init: Callable[[jax.Array, jax.Array], TrainState]  # (rng, example_batch) -> state
     update: Callable[[TrainState, jax.Array, jax.Array], tuple[TrainState, dict]]  # (state, batch, rng)
-    sample: Callable[[TrainState, jax.Array, int], jax.Array] | None  # (state, rng, n) -> data; None: not generative
+    sample: Callable[[TrainState, jax.Array, int], jax.Array] | None = None  # (state, rng, n); None: not generative
     reconstruct: Callable[[TrainState, jax.Array], jax.Array] | None = None
     encode: Callable[[TrainState, jax.Array], jax.Array] | None = None
     # `sample(state, rng, n) == decode(state, prior(rng, n))`; code-space samplers (samplers.py) need the parts.
@@ -40,6 +47,36 @@ class Method(NamedTuple):
     decode: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, codes) -> data
     classify: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, data) -> logits
     labelled: bool = False  # `update` takes {'image', 'label'} batches instead of images
+
+
+def normal_prior(z_dim: int, std: float = 1.0) -> Callable[[jax.Array, int], jax.Array]:
+    """`prior(rng, n)`: n codes from N(0, std^2 I)."""
+    return lambda rng, n: std * jax.random.normal(rng, (n, z_dim))
+
+
+def sampling_functions(net, prior, encode=None, to_code=None) -> dict:
+    """The generative half of a `Method`: prior, decode, sample, and encode/reconstruct when there is an encoder.
+
+    `net` is `net_caller(modules)` with a 'generator'; `encode(state, x)` defaults to the 'encoder' net's output when
+    `encode=True`; `to_code` maps any prior-shaped input onto the code space before decoding (AGE's sphere).
+    """
+
+    def decode(state, z):
+        return net(state, 'generator', z if to_code is None else to_code(z), train=False)[0]
+
+    def sample(state, rng, n):
+        return decode(state, prior(rng, n))
+
+    functions = {'prior': prior, 'decode': decode, 'sample': sample}
+    if encode is not None:
+        if encode is True:
+            encode = lambda state, x: net(state, 'encoder', x, train=False)[0]  # noqa: E731
+
+        def reconstruct(state, x):  # codes are already in code space
+            return net(state, 'generator', encode(state, x), train=False)[0]
+
+        functions.update(encode=encode, reconstruct=reconstruct)
+    return functions
 
 
 OPTIMIZERS = ('adam', 'sgd')

@@ -56,7 +56,7 @@ def make(config, data_shape) -> Method:
 
             state, loss, member = train_net(state, name, loss_fn, optimizer)
             metrics.append({'cross_entropy': loss, **member})
-        return state.replace(step=state.step + 1), jax.tree.map(lambda *m: sum(m) / len(m), *metrics)
+        return state, jax.tree.map(lambda *m: sum(m) / len(m), *metrics)
 
     def classify(state, x):
         """Logits; for an ensemble, the log of the members' mean probabilities (softmax gives that mean back)."""
@@ -65,7 +65,7 @@ def make(config, data_shape) -> Method:
         probabilities = [jax.nn.softmax(net(state, name, x, train=False)[0]) for name in names]
         return jnp.log(sum(probabilities) / members)
 
-    return Method('classifier', init, update, sample=None, classify=classify, labelled=True)
+    return Method(name='classifier', init=init, update=update, classify=classify, labelled=True)
 
 
 def random_shift_rotate(rng, images, max_shift: float, max_degrees: float):

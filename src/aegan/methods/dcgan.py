@@ -7,7 +7,15 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net
+from aegan.methods.api import (
+    Method,
+    init_nets,
+    make_optimizers,
+    net_caller,
+    normal_prior,
+    sampling_functions,
+    train_net,
+)
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('generator', 'discriminator')
@@ -52,15 +60,6 @@ def make(config, data_shape) -> Method:
             return pmean(generator_loss(d_fake)), ({}, stats)
 
         state, g_loss, _ = train_net(state, 'generator', g_loss_fn, optimizers['generator'])
-        return state.replace(step=state.step + 1), {'d_loss': d_loss, 'g_loss': g_loss}
+        return state, {'d_loss': d_loss, 'g_loss': g_loss}
 
-    def prior(rng, n):
-        return jax.random.normal(rng, (n, z_dim))
-
-    def decode(state, z):
-        return net(state, 'generator', z, train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    return Method('dcgan', init, update, sample, prior=prior, decode=decode)
+    return Method(name='dcgan', init=init, update=update, **sampling_functions(net, normal_prior(z_dim)))

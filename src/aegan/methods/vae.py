@@ -4,11 +4,18 @@ N(0, I), Gaussian or Laplace likelihood with a fixed scale (`config.vae.likeliho
 Loss = -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) per example, in nats (docs/methods.md).
 """
 
-import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_nets
+from aegan.methods.api import (
+    Method,
+    init_nets,
+    make_optimizers,
+    net_caller,
+    normal_prior,
+    sampling_functions,
+    train_nets,
+)
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -51,21 +58,9 @@ def make(config, data_shape) -> Method:
             return pmean(loss), (pmean(terms), {'encoder': stats_e, 'generator': stats_g})
 
         state, loss, terms = train_nets(state, NETS, loss_fn, optimizers)
-        return state.replace(step=state.step + 1), {'elbo_nats': -loss, **terms}
+        return state, {'elbo_nats': -loss, **terms}
 
     def encode(state, x):
         return jnp.split(net(state, 'encoder', x, train=False)[0], 2, axis=-1)[0]
 
-    def reconstruct(state, x):
-        return net(state, 'generator', encode(state, x), train=False)[0]
-
-    def prior(rng, n):
-        return jax.random.normal(rng, (n, z_dim))
-
-    def decode(state, z):
-        return net(state, 'generator', z, train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    return Method('vae', init, update, sample, reconstruct, encode, prior, decode)
+    return Method(name='vae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim), encode))

@@ -11,7 +11,15 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, train_net
+from aegan.methods.api import (
+    Method,
+    init_nets,
+    make_optimizers,
+    net_caller,
+    normal_prior,
+    sampling_functions,
+    train_net,
+)
 from aegan.parallel import DATA_AXIS, normal_rows, pmean, uniform_rows
 
 NETS = ('generator', 'discriminator')
@@ -64,15 +72,6 @@ def make(config, data_shape) -> Method:
             return pmean(-jnp.mean(net(state, 'discriminator', x_gen)[0])), ({}, stats)
 
         state, g_loss, _ = train_net(state, 'generator', g_loss_fn, optimizers['generator'])
-        return state.replace(step=state.step + 1), {'critic_loss': d_loss, 'g_loss': g_loss, **metrics}
+        return state, {'critic_loss': d_loss, 'g_loss': g_loss, **metrics}
 
-    def prior(rng, n):
-        return jax.random.normal(rng, (n, z_dim))
-
-    def decode(state, z):
-        return net(state, 'generator', z, train=False)[0]
-
-    def sample(state, rng, n):
-        return decode(state, prior(rng, n))
-
-    return Method('wgan_gp', init, update, sample, prior=prior, decode=decode)
+    return Method(name='wgan_gp', init=init, update=update, **sampling_functions(net, normal_prior(z_dim)))
