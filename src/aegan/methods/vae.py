@@ -50,8 +50,8 @@ def make(config, data_shape) -> Method:
         eps = normal_rows(rng, (x.shape[0], z_dim))
 
         def loss_fn(params):
-            stats_out, stats_e = net(state, 'encoder', x, params['encoder'])
-            mean, log_var = jnp.split(stats_out, 2, axis=-1)
+            moments, stats_e = net(state, 'encoder', x, params['encoder'])
+            mean, log_var = jnp.split(moments, 2, axis=-1)
             z = mean + jnp.exp(0.5 * log_var) * eps  # reparameterisation
             x_mean, stats_g = net(state, 'generator', z, params['generator'])
             loss, terms = negative_elbo(x, x_mean, mean, log_var, likelihood, scale)
