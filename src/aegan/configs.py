@@ -82,7 +82,7 @@ _DATA_DISCRIMINATOR = ('alphagan', 'dcgan', 'wgan_gp')
 
 def experiment(method: str, dataset: str, optimizer: ml_collections.ConfigDict | None = None):
     """`base_config()` with `method`, the dataset's `DATASETS` block and, if given, `optimizer` for each of the
-    method's networks (`methods.METHOD_NETS`)."""
+    method's networks (`methods.nets_of`)."""
     if dataset not in DATASETS:
         raise ValueError(f'Unknown dataset {dataset!r}; valid choices: {sorted(DATASETS)}.')
     block = dict(DATASETS[dataset])
@@ -107,6 +107,6 @@ def experiment(method: str, dataset: str, optimizer: ml_collections.ConfigDict |
 
 def each_net(method: str, optimizer: ml_collections.ConfigDict) -> dict:
     """{net: a copy of `optimizer`} for every network of `method`."""
-    from aegan.methods import METHOD_NETS  # not at import time: methods.classifier imports this module
+    from aegan.methods import nets_of  # not at import time: methods.classifier imports this module
 
-    return {net: ml_collections.ConfigDict(optimizer.to_dict()) for net in METHOD_NETS[method]}
+    return {net: ml_collections.ConfigDict(optimizer.to_dict()) for net in nets_of(method)}

@@ -8,7 +8,7 @@ the setting's overrides, evaluated with the prior sampler and, for methods with 
 
 import dataclasses
 
-from aegan.methods import METHOD_NETS
+from aegan.methods import nets_of
 
 FAMILY = ('alphagan', 'ae', 'vae', 'dcgan', 'wgan_gp', 'aae', 'age')  # α-GAN first: partial studies show it first
 
@@ -89,11 +89,11 @@ SUITES = {
 
 
 def has_data_discriminator(method: str) -> bool:
-    return 'discriminator' in METHOD_NETS[method]
+    return 'discriminator' in nets_of(method)
 
 
 def has_encoder(method: str) -> bool:
-    return 'encoder' in METHOD_NETS[method]
+    return 'encoder' in nets_of(method)
 
 
 def get_suite(name: str) -> Suite:
