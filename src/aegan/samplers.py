@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from aegan import methods
 from aegan.nets import MLP
 
 SAMPLERS = ('prior', 'ppgn')
@@ -129,9 +130,10 @@ def make_sampler(
         draw = jax.jit(method.sample, static_argnums=2)
         return lambda rng, n: np.asarray(draw(state, rng, n))
     if method.encode is None or method.decode is None:
+        with_encoder = [m for m in methods.METHODS if {'encoder', 'generator'} <= set(methods.nets_of(m))]  # registry
         raise ValueError(
             f"sampler='ppgn' walks in code space and needs an encoder; method={method.name!r} has none. "
-            'Use --sampler=prior, or a method with an encoder (alphagan, ae, vae, aae, age).'
+            f'Use --sampler=prior, or a method with an encoder ({", ".join(with_encoder)}).'
         )
     settings.validate()
     dae_apply, dae_params = None, None
