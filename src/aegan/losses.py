@@ -1,22 +1,22 @@
 """Pure loss terms shared by the methods. Every adversarial term takes *logits*, never probabilities.
 
-With a discriminator D = sigmoid(l), the terms below are the usual cross-entropies written with softplus, which is
-exact and finite for any logit: -log D = softplus(-l), -log(1 - D) = softplus(l).
+With a discriminator D = sigmoid(l), the terms below are the usual cross-entropies, exact and finite for any logit:
+-log D = softplus(-l), -log(1 - D) = softplus(l) (`optax.sigmoid_binary_cross_entropy` computes exactly these).
 """
 
 import jax
 import jax.numpy as jnp
-from jax.nn import softplus
+import optax
 
 
 def bce_real(logits):
     """-E[log D(x)]: the discriminator's loss on samples it should call real (label 1)."""
-    return jnp.mean(softplus(-logits))
+    return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, jnp.ones_like(logits)))
 
 
 def bce_fake(logits):
     """-E[log(1 - D(x))]: the discriminator's loss on samples it should call fake (label 0)."""
-    return jnp.mean(softplus(logits))
+    return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, jnp.zeros_like(logits)))
 
 
 def logit_loss(logits):
