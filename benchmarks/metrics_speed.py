@@ -77,15 +77,7 @@ def inception_rows(batches, rng):
 
     from aegan.metrics.convert_inception import convert
 
-    state_dict = make_fake_state_dict()
-    variables = {}
-    for key, value in convert(state_dict).items():
-        node = variables
-        *parents, leaf = key.split('/')
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = value
-    features = inception.make_feature_fn(variables)
+    features = inception.make_feature_fn(inception.nest_variables(convert(make_fake_state_dict())))
     torchvision = import_torchvision()
     if torchvision is not None:
         import torch

@@ -83,14 +83,7 @@ class PlainBasicConv2d(nn.Module):
 
 def test_folded_fast_blocks_equal_the_plain_network(monkeypatch, fake_state_dict):
     """Folded BatchNorm, merged 1x1 convs, pool-after-conv and pad-and-crop VALID convs: same outputs up to rounding."""
-    flat = convert_inception.convert(fake_state_dict)
-    variables = {}
-    for key, value in flat.items():
-        node = variables
-        *parents, leaf = key.split('/')
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = jnp.asarray(value)
+    variables = inception.nest_variables(convert_inception.convert(fake_state_dict))
     x = inception.preprocess(np.random.default_rng(3).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8))
     fast = inception.InceptionV3().apply(variables, x)
     monkeypatch.setattr(inception, 'BasicConv2d', PlainBasicConv2d)

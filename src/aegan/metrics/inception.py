@@ -19,6 +19,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import traverse_util
 
 NUM_CLASSES = 1008
 INPUT_SIZE = 299
@@ -315,14 +316,12 @@ def load_variables(path: str) -> dict:
             f'{path} is not a converted 2015-12-05 Inception: missing {missing[:5]}, wrong shapes '
             f'{[(k, flat[k].shape) for k in wrong[:5]]}. Re-run aegan.metrics.convert_inception.'
         )
-    variables = {}
-    for key, value in flat.items():
-        node = variables
-        *parents, leaf = key.split('/')
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = jnp.asarray(value, jnp.float32)
-    return variables
+    return nest_variables(flat)
+
+
+def nest_variables(flat: dict) -> dict:
+    """{'params/Mixed_5b/branch1x1/conv/kernel': array, ...} (what convert_inception writes) -> the Flax tree."""
+    return traverse_util.unflatten_dict({k: jnp.asarray(v, jnp.float32) for k, v in flat.items()}, sep='/')
 
 
 @jax.jit
