@@ -77,7 +77,8 @@ def inception_rows(batches, rng):
 
     from aegan.metrics.convert_inception import convert
 
-    features = inception.make_feature_fn(inception.nest_variables(convert(make_fake_state_dict())))
+    variables = inception.nest_variables(convert(make_fake_state_dict()))
+    features = lambda images: inception.features_of(variables, images)
     torchvision = import_torchvision()
     if torchvision is not None:
         import torch

@@ -11,5 +11,4 @@ from aegan.configs import adam, experiment
 
 
 def get_config():
-    config = experiment('dcgan', 'cifar10', adam(2e-4, 0.5, 0.999))
-    return config
+    return experiment('dcgan', 'cifar10', adam(2e-4, 0.5, 0.999))

@@ -10,5 +10,4 @@ from aegan.configs import adam, experiment
 
 
 def get_config():
-    config = experiment('dcgan', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))
-    return config
+    return experiment('dcgan', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))

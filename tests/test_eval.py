@@ -11,7 +11,7 @@ import jax
 import numpy as np
 import pytest
 
-from aegan import checkpointing, samplers, trainer
+from aegan import checkpointing, evaluators, runs, samplers, trainer
 from aegan import eval as aegan_eval
 
 
@@ -108,7 +108,7 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     import numpy as np
     from test_inception import make_fake_state_dict
 
-    from aegan.metrics import convert_inception
+    from aegan.metrics import convert_inception, inception
 
     gan, clf = trained_image_runs
     np.savez(tmp_path / 'torch_names.npz', **make_fake_state_dict())
@@ -132,7 +132,7 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     assert 'dataset_inception_score' not in metrics
     with open(result['json']) as f:
         written = json.load(f)
-    assert written['settings']['inception']['sha256'] == aegan_eval.inception.sha256_of(weights)
+    assert written['settings']['inception']['sha256'] == inception.sha256_of(weights)
     assert written['settings']['mode_coverage']['classifier'] == clf
     assert written['num_samples'] == 24 and written['settings']['seed'] == 0
     assert [os.path.basename(p) for p in written['plots']] == ['eval_10.png', 'eval_10_modes.png']
@@ -163,11 +163,11 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         return config
 
     monkeypatch.setattr(classifier, 'mnist_counter_config', tiny_counter)
-    probabilities, accuracy, path = aegan_eval.mnist_counter(None, str(tmp_path))
+    probabilities, accuracy, path = evaluators.mnist_counter(None, str(tmp_path))
     assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith('mnist_counter_')
     assert 0 <= accuracy <= 1
     stamp = os.path.getmtime(os.path.join(path, 'checkpoints', '10'))
-    _, again, same_path = aegan_eval.mnist_counter(None, str(tmp_path))
+    _, again, same_path = evaluators.mnist_counter(None, str(tmp_path))
     assert (
         again == accuracy and same_path == path and os.path.getmtime(os.path.join(path, 'checkpoints', '10')) == stamp
     )
@@ -180,7 +180,7 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         return config
 
     monkeypatch.setattr(classifier, 'mnist_counter_config', other_recipe)
-    _, _, other_path = aegan_eval.mnist_counter(None, str(tmp_path))
+    _, _, other_path = evaluators.mnist_counter(None, str(tmp_path))
     assert other_path != path and os.path.exists(os.path.join(other_path, 'checkpoints', '10'))
 
 
@@ -197,15 +197,15 @@ def test_an_eval_waits_for_a_counter_that_another_process_is_training(tmp_path, 
             raise locking.WorkdirInUseError(f'{path} is in use')
 
     monkeypatch.setattr(trainer, 'train_and_evaluate', busy_then_done)
-    monkeypatch.setattr(aegan_eval.time, 'sleep', sleeps.append)
-    monkeypatch.setattr(aegan_eval, 'load_classifier', lambda path, data: (_ for _ in ()).throw(RuntimeError('loaded')))
+    monkeypatch.setattr(evaluators.time, 'sleep', sleeps.append)
+    monkeypatch.setattr(runs, 'load_classifier', lambda path, data: (_ for _ in ()).throw(RuntimeError('loaded')))
     with pytest.raises(RuntimeError, match='loaded'):  # it got past the training to loading the counter
-        aegan_eval.mnist_counter(None, str(tmp_path))
+        evaluators.mnist_counter(None, str(tmp_path))
     assert len(calls) == 3 and sleeps == [10, 10]
-    monkeypatch.setattr(aegan_eval, 'COUNTER_WAIT_SECONDS', 10)
+    monkeypatch.setattr(evaluators, 'COUNTER_WAIT_SECONDS', 10)
     calls.clear()
     with pytest.raises(locking.WorkdirInUseError):  # a lock that never goes away ends the wait
-        aegan_eval.mnist_counter(None, str(tmp_path))
+        evaluators.mnist_counter(None, str(tmp_path))
 
 
 # ---- Known inputs through the binary: the numbers must be exactly what the samples make them. -------------------
@@ -235,7 +235,7 @@ def test_three_mode_generator_gives_exactly_three_modes_and_the_exact_kl(repo, t
     above -> mode 5. Counts come from the same prior draw (key = --seed); the KL is computed here by hand."""
     workdir = str(tmp_path / 'run')
     shutil.copytree(trained_ae, workdir)
-    _, _, config, dataset, method, state = aegan_eval.restore(workdir)
+    _, _, config, dataset, method, state = runs.restore(workdir)
     centers = dataset.info['centers'][[0, 2, 5]]
     k, (t1, t2) = 1e4, (-0.43, 0.43)
     gen = jax.tree.map(np.zeros_like, jax.device_get(state.params['generator']))
@@ -266,7 +266,7 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     gan, clf = trained_image_runs
     workdir = str(tmp_path / 'gan')
     shutil.copytree(gan, workdir)
-    _, _, config, _, _, state = aegan_eval.restore(workdir)
+    _, _, config, _, _, state = runs.restore(workdir)
     gen = jax.device_get(state.params['generator'])
     last = sorted(k for k in gen if k.startswith('UpConv'))[-1]
     gen[last] = jax.tree.map(np.zeros_like, gen[last])
@@ -277,8 +277,8 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     assert constant['modes'] == 1 and constant['reverse_kl'] == pytest.approx(np.log(1000), rel=1e-9)
     assert constant['confident_fraction'] in (0.0, 1.0)  # one image: all of its copies are confident, or none
     # The real-data floor in the JSON is the same counter on 200 real triples (training and held-out digits).
-    probabilities, accuracy, _ = aegan_eval.mnist_counter(clf, str(tmp_path))
-    floor = aegan_eval.real_data_floor(aegan_eval.restore(workdir)[3], probabilities, 200, 0)
+    probabilities, accuracy, _ = evaluators.mnist_counter(clf, str(tmp_path))
+    floor = evaluators.real_data_floor(runs.restore(workdir).dataset, probabilities, 200, 0)
     assert written['settings']['mode_coverage']['real_data'] == floor
     assert written['settings']['mode_coverage']['classifier_test_accuracy'] == accuracy
     assert floor['train_triples']['modes'] > 100 and floor['uniform_multinomial_kl'] > 1
@@ -316,7 +316,7 @@ def test_eval_of_a_classifier_is_its_held_out_accuracy(trained_image_runs):
 
     _, clf = trained_image_runs
     result = aegan_eval.evaluate(clf)
-    _, _, config, dataset, method, state = aegan_eval.restore(clf)
+    _, _, config, dataset, method, state = runs.restore(clf)
     expected = classifier.accuracy(method, state, dataset.test_data, dataset.info['test_labels'])
     assert result['metrics']['test_accuracy'] == expected and result['json'].endswith('eval_30.json')
     with pytest.raises(ValueError, match='no samples: its eval is the held-out accuracy alone'):
@@ -367,7 +367,7 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         computed.append(len(images))
         return {'pool3': np.random.default_rng(len(computed)).normal(size=(len(images), 4))}
 
-    monkeypatch.setattr(aegan_eval, 'inception_features', features)
+    monkeypatch.setattr(evaluators, 'inception_features', features)
     dataset = types.SimpleNamespace(name='celeb_a', global_batch=lambda seed, step, n: np.zeros((n, 2)))
     config = base_config()
     config.data.name, config.data.crop = 'celeb_a', 108
@@ -376,7 +376,8 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         changed = config.copy_and_resolve_references()
         for key, value in changes.items():
             (changed.data if key != 'seed' else changed)[key] = value
-        return aegan_eval.reference_features(None, dataset, changed, 'w.npz', 'ab' * 32, n, str(tmp_path))[0]
+        run = types.SimpleNamespace(dataset=dataset, config=changed)
+        return evaluators.reference_features(None, run, 'w.npz', 'ab' * 32, n, str(tmp_path))[0]
 
     first = reference()
     np.testing.assert_array_equal(reference(data_dir='/elsewhere', num_threads=3), first)  # cached

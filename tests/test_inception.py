@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from aegan import images
 from aegan.metrics import convert_inception, inception
 
 # docs/metrics.md, torch layout.
@@ -126,7 +127,7 @@ def test_converter_round_trip_and_layers(tmp_path, fake_state_dict):
 
     # The whole net on a 32x32 uint8 image; IS uses pool3 @ fc.weight.T, without the bias.
     image = np.random.default_rng(2).integers(0, 256, (1, 32, 32, 3), dtype=np.uint8)
-    out = {k: np.asarray(v, np.float64) for k, v in inception.make_feature_fn(variables)(image).items()}
+    out = {k: np.asarray(v, np.float64) for k, v in inception.features_of(variables, image).items()}
     assert np.isfinite(out['pool3']).all() and out['pool3'].shape == (1, 2048)
     unbiased = out['pool3'] @ fake_state_dict['fc.weight'].T.astype(np.float64)
     np.testing.assert_allclose(out['logits_unbiased'], unbiased, rtol=1e-4, atol=1e-4)
@@ -171,4 +172,4 @@ def test_legacy_resize_is_tf1_bilinear_not_jax_image_resize():
     np.testing.assert_allclose(ours[0], numpy_tf1_resize(image[0].astype(np.float64), 299), atol=1e-4)
     modern = np.asarray(jax.image.resize(jnp.asarray(image), (1, 299, 299, 3), 'bilinear'))
     assert np.abs(ours - modern).max() > 10
-    assert inception.to_uint8(np.array([-1.0, -0.99, 0.0, 1.0, 2.0])).tolist() == [0, 1, 128, 255, 255]
+    assert images.to_uint8(np.array([-1.0, -0.99, 0.0, 1.0, 2.0])).tolist() == [0, 1, 128, 255, 255]

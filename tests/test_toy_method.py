@@ -39,7 +39,7 @@ def make(config, data_shape):
             x_gen, stats = net(state, 'generator', z, params)
             return pmean(jnp.mean(jnp.square(x_gen - x))), ({}, stats)
 
-        state, loss, _ = api.train_net(state, 'generator', loss_fn, optimizers['generator'])
+        state, loss, _ = api.update_net(state, 'generator', loss_fn, optimizers['generator'])
         return state, {'l2': loss}
 
     return api.Method(name='toy', init=init, update=update, **api.sampling_functions(net, api.normal_prior(z_dim)))

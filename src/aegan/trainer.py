@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, data, locking, methods, parallel, writers
+from aegan import checkpointing, data, locking, methods, parallel, preemption, writers
 from aegan.methods import classifier
 from aegan.metrics.mode_coverage import mixture_coverage
 
@@ -96,7 +96,7 @@ def train_and_evaluate(config, workdir: str, devices=None):
     Returns the final TrainState (replicated over the devices).
     """
     # First of all: a SIGTERM during set-up or compilation must also end in a clean save-and-exit.
-    with writers.preemption_flag(enabled=jax.process_count() == 1) as preempted:
+    with preemption.flag(enabled=jax.process_count() == 1) as preempted:
         return _train(config, workdir, devices, preempted)
 
 

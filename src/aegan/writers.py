@@ -4,11 +4,8 @@ TensorBoard files are written with tensorboardX: clu's metric writers import all
 event files. Only process 0 writes; other processes log.
 """
 
-import contextlib
 import logging as pylogging
 import math
-import signal
-import threading
 import time
 
 import matplotlib
@@ -20,6 +17,8 @@ import numpy as np  # noqa: E402
 from absl import logging  # noqa: E402
 from etils import epath  # noqa: E402
 from PIL import Image  # noqa: E402
+
+from aegan.images import to_uint8  # noqa: E402
 
 
 class MetricWriter:
@@ -71,9 +70,8 @@ def _save_figure(fig, path) -> None:
     plt.close(fig)
 
 
-def save_image_grid(path: str, images: np.ndarray, centers=None) -> str:
-    """Writes NHWC images in [-1, 1] as one grid PNG at `path` (`centers` is ignored: same signature as scatter)."""
-    del centers
+def save_image_grid(path: str, images: np.ndarray) -> str:
+    """Writes NHWC images in [-1, 1] as one grid PNG at `path`."""
     grid = image_grid(images)
     with epath.Path(path).open('wb') as f:  # epath: a gs:// workdir too
         Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(f, format='PNG')
@@ -95,7 +93,7 @@ def save_scatter(path: str, points: np.ndarray, centers: np.ndarray | None = Non
 
 def image_grid(images: np.ndarray) -> np.ndarray:
     """[n, h, w, c] in [-1, 1] -> one uint8 [rows*h, cols*w, c] image, 1 px dark borders."""
-    images = np.clip((np.asarray(images, np.float32) + 1) * 127.5, 0, 255).astype(np.uint8)
+    images = to_uint8(images)
     n, h, w, c = images.shape
     cols = math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
@@ -118,33 +116,6 @@ class Progress:
         rate = (step - self._last_step) / max(now - self._last_time, 1e-9)
         self._last_step, self._last_time = step, now
         return {'steps_per_sec': rate, 'eta_min': (self.total_steps - step) / max(rate, 1e-9) / 60}
-
-
-@contextlib.contextmanager
-def preemption_flag(enabled: bool = True):
-    """Yields a callable that turns True after SIGTERM (or SIGINT); restores the previous handlers on exit.
-
-    The loop checks it every step and then saves a checkpoint and returns, so a preempted job resumes where it was.
-    Signals can only be handled in the main thread; elsewhere the flag stays False. With several processes it is
-    not `enabled`: each process would see its signal at a different step and they would save different steps, so
-    there JAX's preemption service (SIGTERM -> a step all processes agree on, `reached_preemption`) decides.
-    """
-    event = threading.Event()
-    if not enabled or threading.current_thread() is not threading.main_thread():
-        yield event.is_set
-        return
-
-    def handler(signum, frame):
-        del frame
-        logging.warning('Received %s: saving a checkpoint and stopping.', signal.Signals(signum).name)
-        event.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield event.is_set
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class _LibraryInfoFilter(pylogging.Filter):

@@ -30,7 +30,7 @@ def _mixture(name: str, centers: np.ndarray, std: float, num_test: int) -> Datas
 
     # A fixed held-out set, from a stream no training step can draw (steps are >= 0).
     test = sample(np.random.default_rng([2**31 - 1]), num_test)
-    return Dataset(name, (2,), global_batch, test, {'centers': centers, 'std': std, 'num_modes': len(centers)})
+    return Dataset(name, (2,), global_batch, test, {'centers': centers, 'std': std})
 
 
 def ring8(data_config) -> Dataset:

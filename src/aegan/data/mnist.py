@@ -18,6 +18,7 @@ import numpy as np
 
 from aegan.data import tfds_images
 from aegan.data.dataset import Dataset, step_rng
+from aegan.images import from_uint8
 
 TEST_PER_CLASS = 50
 
@@ -32,7 +33,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         )
     with resource.open('rb') as f, gzip.open(f, 'rt') as text:
         table = np.loadtxt(text, delimiter=',', dtype=np.uint8)
-    images = (table[:, :784].astype(np.float32) / 127.5 - 1.0).reshape(-1, 28, 28, 1)
+    images = from_uint8(table[:, :784]).reshape(-1, 28, 28, 1)
     labels = table[:, 784].astype(np.int32)
     is_test = np.zeros(len(labels), bool)
     for digit in range(10):
@@ -62,7 +63,7 @@ def mnist(data_config) -> Dataset:
         (28, 28, 1),
         lambda seed, step, batch_size: train_x[indices(seed, step, batch_size)],
         test_x,
-        {'num_modes': 10, 'test_labels': test_y},
+        {'test_labels': test_y},
         lambda seed, step, batch_size: train_y[indices(seed, step, batch_size)],
     )
 
@@ -85,5 +86,5 @@ def stacked_mnist(data_config) -> Dataset:
         (28, 28, 3),
         global_batch,
         stack_digits(test_x, test_index),
-        {'num_modes': 1000, 'test_labels': test_labels, 'held_out_digits': test_x},
+        {'test_labels': test_labels, 'held_out_digits': test_x},
     )

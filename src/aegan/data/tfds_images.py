@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from aegan.data.dataset import Dataset
+from aegan.images import from_uint8
 
 # CelebA 64x64: the centre 108x108 square of the 178x218 aligned image resized to 64x64 (bilinear) — the crop of
 # carpedm20/DCGAN-tensorflow (`--input_height=108 --crop`), which BEGAN and many later GAN papers reuse. AGE instead
@@ -80,10 +81,6 @@ def center_crop_resize(image: np.ndarray, crop: int = CELEBA_CROP, size: int = 6
     return np.asarray(square.resize((size, size), Image.BILINEAR))
 
 
-def to_unit_range(images: np.ndarray) -> np.ndarray:
-    return images.astype(np.float32) / 127.5 - 1.0
-
-
 def make_preprocess(name: str, data_config, labelled: bool):
     """record dict -> float32 image in [-1, 1] (or {'image', 'label'} when `labelled`)."""
     crop = data_config.get('crop', CELEBA_CROP)
@@ -92,7 +89,7 @@ def make_preprocess(name: str, data_config, labelled: bool):
         image = record['image']
         if name == 'celeb_a':
             image = center_crop_resize(image, crop, IMAGE_SIZE[name])
-        image = to_unit_range(image)
+        image = from_uint8(image)
         return {'image': image, 'label': np.int32(record[LABEL_KEY[name]])} if labelled else image
 
     return preprocess

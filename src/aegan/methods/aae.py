@@ -18,8 +18,8 @@ from aegan.methods.api import (
     net_caller,
     normal_prior,
     sampling_functions,
-    train_net,
-    train_nets,
+    update_net,
+    update_nets_jointly,
 )
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
@@ -61,7 +61,7 @@ def make(config, data_shape) -> Method:
             x_rec, stats_g = net(state, 'generator', z, params['generator'])
             return pmean(reconstruction_loss(x, x_rec, kind)), ({}, {'encoder': stats_e, 'generator': stats_g})
 
-        state, rec_loss, _ = train_nets(state, ('encoder', 'generator'), rec_loss_fn, optimizers)
+        state, rec_loss, _ = update_nets_jointly(state, ('encoder', 'generator'), rec_loss_fn, optimizers)
 
         # 2. Regularisation phase, code discriminator.
         z_prior = prior_std * normal_rows(rng, (x.shape[0], z_dim))
@@ -72,14 +72,14 @@ def make(config, data_shape) -> Method:
             c_code, _ = net(state, 'code_discriminator', codes, params)
             return pmean(code_discriminator_loss(c_prior, c_code)), ({}, None)
 
-        state, c_loss, _ = train_net(state, 'code_discriminator', c_loss_fn, optimizers['code_discriminator'])
+        state, c_loss, _ = update_net(state, 'code_discriminator', c_loss_fn, optimizers['code_discriminator'])
 
         # 3. Regularisation phase, encoder as the codes' generator.
         def e_loss_fn(params):
             z, stats_e = net(state, 'encoder', x, params)
             return pmean(encoder_adversarial_loss(net(state, 'code_discriminator', z)[0])), ({}, stats_e)
 
-        state, e_loss, _ = train_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
+        state, e_loss, _ = update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
         metrics = {f'reconstruction_{kind}': rec_loss, 'c_loss': c_loss, 'e_loss_code': e_loss}
         return state, metrics
 

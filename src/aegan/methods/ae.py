@@ -14,7 +14,7 @@ from aegan.methods.api import (
     net_caller,
     normal_prior,
     sampling_functions,
-    train_nets,
+    update_nets_jointly,
 )
 from aegan.parallel import DATA_AXIS, pmean
 
@@ -50,7 +50,7 @@ def make(config, data_shape) -> Method:
             loss = pmean(reconstruction_loss(x, x_rec, kind))
             return loss, ({}, {'encoder': stats_e, 'generator': stats_g})
 
-        state, loss, _ = train_nets(state, NETS, loss_fn, optimizers)
+        state, loss, _ = update_nets_jointly(state, NETS, loss_fn, optimizers)
         return state, {f'reconstruction_{kind}': loss}
 
     return Method(name='ae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim), encode=True))

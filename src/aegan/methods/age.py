@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, sampling_functions, train_net
+from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, sampling_functions, update_net
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -68,7 +68,7 @@ def make(config, data_shape) -> Method:
             loss, terms = generator_loss(z, codes_fake, lam, DATA_AXIS)
             return pmean(loss), (pmean(terms), stats)
 
-        return train_net(state, 'generator', loss_fn, optimizers['generator'])
+        return update_net(state, 'generator', loss_fn, optimizers['generator'])
 
     def update(state, x, rng):
         z = to_sphere(normal_rows(jax.random.fold_in(rng, 0), (x.shape[0], z_dim)))
@@ -81,7 +81,7 @@ def make(config, data_shape) -> Method:
             loss, terms = encoder_loss(x, x_rec, codes_real, to_sphere(codes_fake), mu, DATA_AXIS)
             return pmean(loss), (pmean(terms), stats)
 
-        state, e_loss, e_terms = train_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
+        state, e_loss, e_terms = update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
         for i in range(generator_steps):
             z = to_sphere(normal_rows(jax.random.fold_in(rng, 1 + i), (x.shape[0], z_dim)))
 

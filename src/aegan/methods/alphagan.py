@@ -35,7 +35,7 @@ from aegan.methods.api import (
     net_caller,
     normal_prior,
     sampling_functions,
-    train_net,
+    update_net,
 )
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
@@ -168,7 +168,7 @@ def make_steps(config, data_shape) -> Steps:
             metrics = {'d_real_prob': jnp.mean(jax.nn.sigmoid(d_real)), 'd_gen_prob': jnp.mean(jax.nn.sigmoid(d_gen))}
             return pmean(discriminator_loss(d_real, d_rec, d_gen)), (pmean(metrics), stats)
 
-        state, loss, metrics = train_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
+        state, loss, metrics = update_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
         return state, {'d_loss': loss, **metrics}
 
     def code_discriminator_step(state, z_prior, z_hat):
@@ -177,7 +177,7 @@ def make_steps(config, data_shape) -> Steps:
             c_hat, _ = net(state, 'code_discriminator', z_hat, params)
             return pmean(code_discriminator_loss(c_prior, c_hat)), ({}, None)
 
-        state, loss, _ = train_net(state, 'code_discriminator', loss_fn, optimizers['code_discriminator'])
+        state, loss, _ = update_net(state, 'code_discriminator', loss_fn, optimizers['code_discriminator'])
         return state, {'c_loss': loss}
 
     return Steps(net, encoder_generator_step, discriminator_step, code_discriminator_step, init)

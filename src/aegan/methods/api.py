@@ -154,7 +154,7 @@ def apply_updates(state: TrainState, name: str, grads, optimizer) -> TrainState:
     return state.replace(params={**state.params, name: params}, opt_state={**state.opt_state, name: opt})
 
 
-def train_net(state: TrainState, name: str, loss_fn, optimizer):
+def update_net(state: TrainState, name: str, loss_fn, optimizer):
     """One optimizer step of net `name`. `loss_fn(params) -> (pmean'd loss, (metrics, new batch_stats or None))`.
 
     Returns (state, loss, metrics).
@@ -166,7 +166,7 @@ def train_net(state: TrainState, name: str, loss_fn, optimizer):
     return state, loss, metrics
 
 
-def train_nets(state: TrainState, names, loss_fn, optimizers: dict):
+def update_nets_jointly(state: TrainState, names, loss_fn, optimizers: dict):
     """One joint step of several nets on one loss (one backward pass), each net with its own optimizer.
 
     `loss_fn({name: params}) -> (pmean'd loss, (metrics, {name: new batch_stats or None}))`. Returns (state, loss,

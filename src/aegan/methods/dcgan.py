@@ -14,7 +14,7 @@ from aegan.methods.api import (
     net_caller,
     normal_prior,
     sampling_functions,
-    train_net,
+    update_net,
 )
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
@@ -51,7 +51,7 @@ def make(config, data_shape) -> Method:
             d_fake, stats = net(state, 'discriminator', x_fake, params, stats)
             return pmean(discriminator_loss(d_real, d_fake)), ({}, stats)
 
-        state, d_loss, _ = train_net(state, 'discriminator', d_loss_fn, optimizers['discriminator'])
+        state, d_loss, _ = update_net(state, 'discriminator', d_loss_fn, optimizers['discriminator'])
         z = normal_rows(jax.random.fold_in(rng, 1), (x.shape[0], z_dim))
 
         def g_loss_fn(params):
@@ -59,7 +59,7 @@ def make(config, data_shape) -> Method:
             d_fake, _ = net(state, 'discriminator', x_gen)
             return pmean(generator_loss(d_fake)), ({}, stats)
 
-        state, g_loss, _ = train_net(state, 'generator', g_loss_fn, optimizers['generator'])
+        state, g_loss, _ = update_net(state, 'generator', g_loss_fn, optimizers['generator'])
         return state, {'d_loss': d_loss, 'g_loss': g_loss}
 
     return Method(name='dcgan', init=init, update=update, **sampling_functions(net, normal_prior(z_dim)))

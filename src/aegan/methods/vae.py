@@ -14,7 +14,7 @@ from aegan.methods.api import (
     net_caller,
     normal_prior,
     sampling_functions,
-    train_nets,
+    update_nets_jointly,
 )
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
@@ -57,7 +57,7 @@ def make(config, data_shape) -> Method:
             loss, terms = negative_elbo(x, x_mean, mean, log_var, likelihood, scale)
             return pmean(loss), (pmean(terms), {'encoder': stats_e, 'generator': stats_g})
 
-        state, loss, terms = train_nets(state, NETS, loss_fn, optimizers)
+        state, loss, terms = update_nets_jointly(state, NETS, loss_fn, optimizers)
         return state, {'elbo_nats': -loss, **terms}
 
     def encode(state, x):

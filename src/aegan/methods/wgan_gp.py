@@ -18,7 +18,7 @@ from aegan.methods.api import (
     net_caller,
     normal_prior,
     sampling_functions,
-    train_net,
+    update_net,
 )
 from aegan.parallel import DATA_AXIS, normal_rows, pmean, uniform_rows
 
@@ -60,7 +60,7 @@ def make(config, data_shape) -> Method:
             loss = critic_loss(critic(x), critic(x_fake), penalty, gp_weight)
             return pmean(loss), ({'gradient_penalty': pmean(penalty)}, None)
 
-        return train_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
+        return update_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
 
     def update(state, x, rng):
         for i in range(n_critic):
@@ -71,7 +71,7 @@ def make(config, data_shape) -> Method:
             x_gen, stats = net(state, 'generator', z, params)
             return pmean(-jnp.mean(net(state, 'discriminator', x_gen)[0])), ({}, stats)
 
-        state, g_loss, _ = train_net(state, 'generator', g_loss_fn, optimizers['generator'])
+        state, g_loss, _ = update_net(state, 'generator', g_loss_fn, optimizers['generator'])
         return state, {'critic_loss': d_loss, 'g_loss': g_loss, **metrics}
 
     return Method(name='wgan_gp', init=init, update=update, **sampling_functions(net, normal_prior(z_dim)))

@@ -13,6 +13,7 @@ import numpy as np
 import optax
 
 from aegan import losses, nets
+from aegan.batching import apply_in_chunks
 
 
 def independent_critic(
@@ -58,12 +59,8 @@ def independent_critic(
     keys = jax.random.split(jax.random.fold_in(key, 1), steps)
     params = jax.jit(train)(params, optimizer.init(params), jnp.asarray(train_real), jnp.asarray(train_fake), keys)
 
-    score = jax.jit(apply)
-
     def estimate(real, fake):
-        value = lambda x: np.concatenate(
-            [np.asarray(score(params, jnp.asarray(x[i : i + 500]))) for i in range(0, len(x), 500)]
-        )
+        value = lambda x: apply_in_chunks(apply, params, x, 500)
         return float(value(real).mean() - value(fake).mean())
 
     return {

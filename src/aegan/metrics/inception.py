@@ -269,11 +269,6 @@ def legacy_resize_bilinear(images, size: int = INPUT_SIZE):
     return top + (bottom - top) * y_frac[None, :, None, None]
 
 
-def to_uint8(images):
-    """Model outputs in [-1, 1] -> uint8, as the reference pipelines see PNGs: round((x + 1) * 127.5), clipped."""
-    return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
 def preprocess(images_uint8):
     """uint8 [N, H, W, 3] -> the network's input: legacy resize to 299, then (x - 128) / 128."""
     if images_uint8.shape[-1] != 3:
@@ -282,11 +277,8 @@ def preprocess(images_uint8):
 
 
 def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
     with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, 'sha256').hexdigest()
 
 
 def missing_weights_message(path: str | None) -> str:
@@ -325,12 +317,8 @@ def nest_variables(flat: dict) -> dict:
 
 
 @jax.jit
-def _features(variables, images_uint8):
+def features_of(variables, images_uint8):
+    """uint8 images [N, H, W, 3] -> {'pool3', 'logits_unbiased', 'logits'}. The weights are an argument of one
+    module-level jit (not constants baked into each compilation), so shapes seen once stay compiled."""
     with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (docs/metrics.md)
         return InceptionV3().apply(variables, preprocess(images_uint8))
-
-
-def make_feature_fn(variables):
-    """Returns `features(uint8 images [N, H, W, 3]) -> {'pool3', 'logits_unbiased', 'logits'}`. The weights are an
-    argument of one module-level jit (not constants baked into each compilation), so shapes seen once stay compiled."""
-    return lambda images_uint8: _features(variables, images_uint8)

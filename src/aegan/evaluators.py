@@ -1,0 +1,356 @@
+"""The eval's metrics as a registry: one function per metric, `metric(context) -> Result`, raising `Skip(reason)`
+where it does not apply to the run. `aegan.eval` draws the samples, builds the `Context`, runs the requested entries
+of `METRICS` in order and writes the report. Adding a metric is one function here and one line in `METRICS`
+(README, "How to add a metric"); algorithms and sources are in docs/metrics.md.
+
+Resources several metrics share (the Inception features of the samples, the real data's reference statistics) are
+computed once per eval through the context, and their settings are recorded once (`Context.shared_settings`).
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+
+import jax
+import numpy as np
+from absl import logging
+
+from aegan import checkpointing, data, locking, runs, samplers, trainer, writers
+from aegan.batching import apply_in_chunks
+from aegan.data import mnist as mnist_lib
+from aegan.images import to_pixels, to_uint8
+from aegan.methods import classifier as classifier_lib
+from aegan.metrics import critic as critic_lib
+from aegan.metrics import fid as fid_lib
+from aegan.metrics import inception as inception_lib
+from aegan.metrics import inception_score as inception_score_lib
+from aegan.metrics import mode_coverage as mode_coverage_lib
+from aegan.metrics import ms_ssim as ms_ssim_lib
+
+WEIGHTS_ENV = 'AEGAN_INCEPTION_WEIGHTS'
+NUM_RECONSTRUCTIONS = 2500  # held-out examples the reconstruction metric reads
+COUNTER_WAIT_SECONDS = 1800  # how long an eval waits for another process training the mode counter
+CLASSIFIER_CHUNK = 1000  # examples per call of a classifier
+INCEPTION_CHUNK = 100  # images per call of the Inception network
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Options:
+    """What the eval computes, as `aegan.eval`'s flags of the same names say; checked when built."""
+
+    sampler: str = 'prior'
+    num_samples: int | None = None  # None: the data's default (eval.default_num_samples)
+    seed: int = 0
+    ppgn: samplers.PPGNSettings = samplers.PPGNSettings()
+    metrics: tuple[str, ...] | None = None  # None: eval.default_metrics
+    inception_weights: str | None = None  # None: $AEGAN_INCEPTION_WEIGHTS
+    classifier: str | None = None
+    fid_reference: str | None = None
+    cache_dir: str = '~/.cache/aegan'
+    ms_ssim_pairs: int = 1000
+    ms_ssim_small_images: str = 'shrink_filter'
+    critic_steps: int = 1000
+
+    def __post_init__(self):
+        if self.sampler not in samplers.SAMPLERS:
+            raise ValueError(f'Unknown sampler {self.sampler!r}; valid choices: {list(samplers.SAMPLERS)}.')
+        if self.metrics is not None:
+            unknown = sorted(set(self.metrics) - set(METRICS))
+            if unknown:
+                raise ValueError(f'Unknown metrics {unknown}; valid choices: {list(METRICS)}.')
+            object.__setattr__(self, 'metrics', tuple(self.metrics))
+        for name, low in (('num_samples', 2), ('ms_ssim_pairs', 1), ('critic_steps', 1), ('seed', 0)):
+            value = getattr(self, name)
+            if not (value is None and name == 'num_samples') and not (isinstance(value, int) and value >= low):
+                raise ValueError(f'{name}={value!r} must be an integer >= {low} (e.g. --{name}={max(low, 10)}).')
+        if self.ms_ssim_small_images not in ms_ssim_lib.SMALL_IMAGE_POLICIES:
+            raise ValueError(
+                f'Unknown ms_ssim_small_images={self.ms_ssim_small_images!r}; valid choices: '
+                f'{list(ms_ssim_lib.SMALL_IMAGE_POLICIES)}.'
+            )
+        self.ppgn.validate()
+
+
+class Skip(Exception):
+    """Raised by a metric that does not apply to this run; its message (the reason) goes into the report."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    values: dict  # metric name -> number, e.g. {'fid': 12.3}
+    settings: dict = dataclasses.field(default_factory=dict)  # what a reader needs to reproduce the values
+    pictures: tuple[str, ...] = ()  # paths of the PNGs written
+
+
+@dataclasses.dataclass
+class Context:
+    """Everything a metric may read: the restored run, the samples ([N, ...] in [-1, 1]), the options, and the
+    shared resources, computed on first use."""
+
+    run: runs.Run
+    samples: np.ndarray
+    options: Options
+    name: str  # file name stem of this eval's outputs, e.g. 'eval_1000'
+    shared_settings: dict = dataclasses.field(default_factory=dict)
+    _memo: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    def picture_path(self, suffix: str) -> str:
+        return os.path.join(self.run.workdir, self.name + suffix)
+
+    def _once(self, key: str, compute: Callable):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def inception(self) -> dict:
+        """{'weights', 'sha256', 'pool3', 'logits_unbiased'} of the samples; Skip (with how to get the weights) when
+        no weights file is given."""
+
+        def compute():
+            weights = self.options.inception_weights or os.environ.get(WEIGHTS_ENV)
+            if not weights or not os.path.exists(os.path.expanduser(weights)):
+                raise Skip(inception_lib.missing_weights_message(weights))
+            weights = os.path.expanduser(weights)
+            sha = inception_lib.sha256_of(weights)
+            self.shared_settings['inception'] = {
+                'weights': weights,
+                'sha256': sha,
+                'resize': 'tf1_legacy_bilinear_299',
+                'quantisation': 'round((x + 1) * 127.5) to uint8',
+            }
+            return {'weights': weights, 'sha256': sha, **inception_features(weights, self.samples)}
+
+        return self._once('inception', compute)
+
+    def reference(self) -> tuple:
+        """(mu, sigma, pool3 features or None) of the real data, and a description of where they came from."""
+        features = self.inception()
+        options = self.options
+        n = len(self.samples)
+        stats = self._once(
+            'reference',
+            lambda: reference_features(
+                options.fid_reference, self.run, features['weights'], features['sha256'], n, options.cache_dir
+            ),
+        )
+        return stats, options.fid_reference or f'{n} training images (cached)'
+
+
+# ---- Shared resources. -----------------------------------------------------------------------------------------
+
+
+def inception_features(weights_path: str, images: np.ndarray) -> dict:
+    """{'pool3', 'logits_unbiased'} of [N, H, W, 3] images in [-1, 1], quantised to uint8 as a PNG would be."""
+    variables = inception_lib.load_variables(weights_path)
+    features = apply_in_chunks(inception_lib.features_of, variables, to_uint8(images), INCEPTION_CHUNK)
+    return {k: features[k] for k in ('pool3', 'logits_unbiased')}
+
+
+# Data keys that change *where* or *how fast* the data is read, never which images: not part of the cache key.
+_READ_ONLY_KEYS = ('data_dir', 'download', 'num_threads', 'prefetch_batches')
+
+
+def reference_key(config, n: int, sha: str) -> str:
+    """A digest of everything that changes the reference images or their features: the whole data config (name,
+    source, crop, ...) but where it is read from, the split and seed they are drawn with, n and the weights."""
+    data_config = {k: v for k, v in config.data.to_dict().items() if k not in _READ_ONLY_KEYS}
+    key = {'data': data_config, 'split': 'train', 'seed': config.seed, 'num_images': n, 'weights_sha256': sha}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
+    """(mu, sigma, features or None) of the real data: from `path`, or computed from n training images and cached."""
+    if path:
+        with np.load(path) as f:
+            mu, sigma = fid_lib.load_statistics(path)
+            return mu, sigma, f['features'] if 'features' in f.files else None
+    name = f'fid_stats_{run.dataset.name}_{n}_{reference_key(run.config, n, sha)}.npz'
+    cache = os.path.join(os.path.expanduser(cache_dir), name)
+    if not os.path.exists(cache):
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        real = run.dataset.global_batch(run.config.seed, 0, n)
+        features = inception_features(weights_path, real)['pool3']
+        fid_lib.save_statistics(cache, *fid_lib.feature_statistics(features), features=features)
+    with np.load(cache) as f:
+        return f['mu'], f['sigma'], f['features']
+
+
+def mnist_counter(path: str | None, cache_dir: str):
+    """The Stacked MNIST mode counter: (probabilities([m, 28, 28, 1]) -> [m, 10], held-out accuracy, path) of
+    `path`, or of the package's MNIST classifier trained once into `cache_dir/mnist_counter_<config hash>` (a new
+    recipe gets a new directory, never a refused resume of the old one)."""
+    if path is None:
+        config = classifier_lib.mnist_counter_config()
+        digest = hashlib.sha256(config.to_json(sort_keys=True).encode()).hexdigest()[:8]
+        path = os.path.join(cache_dir, f'mnist_counter_{digest}')
+        waited = 0
+        while True:  # several evals (a study's parallel runs, SLURM array tasks) may ask for it at once
+            try:
+                trainer.train_and_evaluate(config, path, devices=jax.local_devices()[:1])  # resumes / returns if done
+                break
+            except locking.WorkdirInUseError:
+                if waited >= COUNTER_WAIT_SECONDS:
+                    raise
+                logging.warning('Another process is training the mode counter into %s; waiting for it.', path)
+                time.sleep(10)
+                waited += 10
+    counter = runs.load_classifier(path, 'mnist')
+    mnist = data.get_dataset(checkpointing.load_config(path).data)
+    accuracy = classifier_lib.accuracy(counter.method, counter.state, mnist.test_data, mnist.info['test_labels'])
+    softmax = lambda state, x: jax.nn.softmax(counter.method.classify(state, x))
+    probabilities = lambda x: apply_in_chunks(softmax, counter.state, x, CLASSIFIER_CHUNK)
+    return probabilities, accuracy, path
+
+
+def real_data_floor(dataset, probabilities, n: int, seed: int) -> dict:
+    """The counter on `n` real Stacked MNIST images: triples of training digits (the data the generators saw) and
+    triples of held-out digits. Their modes, KL and confident fraction are the best any generator can score with
+    this counter; 'uniform_multinomial_kl' is the KL of n perfect draws read by a perfect counter."""
+    rng = np.random.default_rng(seed)
+    digits = dataset.info['held_out_digits']
+    held_out = mnist_lib.stack_digits(digits, rng.integers(0, len(digits), (n, 3)))
+    floor = {}
+    for name, images in (('train_triples', dataset.global_batch(seed, 0, n)), ('held_out_triples', held_out)):
+        coverage = mode_coverage_lib.stacked_mnist_coverage(images, probabilities)
+        floor[name] = {k: coverage[k] for k in ('modes', 'reverse_kl', 'confident_fraction')}
+    floor['uniform_multinomial_kl'] = mode_coverage_lib.uniform_multinomial_kl(n)
+    floor['num_samples'] = n
+    return floor
+
+
+# ---- The metrics. ----------------------------------------------------------------------------------------------
+
+
+def mode_coverage(ctx: Context) -> Result:
+    """2-D mixtures: modes, high-quality fraction, reverse KL. Stacked MNIST: modes of 1,000 and KL from a counter."""
+    dataset = ctx.run.dataset
+    if 'centers' in dataset.info:
+        values = mode_coverage_lib.mixture_coverage(ctx.samples, dataset.info['centers'], dataset.info['std'])
+        return Result(values, {'threshold_std': 3.0})
+    if dataset.name != 'stacked_mnist':
+        raise Skip(f'no mode structure known for {dataset.name!r}')
+    probabilities, accuracy, path = mnist_counter(ctx.options.classifier, os.path.expanduser(ctx.options.cache_dir))
+    coverage = mode_coverage_lib.stacked_mnist_coverage(ctx.samples, probabilities)
+    settings = {
+        'classifier': path,
+        'classifier_test_accuracy': accuracy,
+        'confidence': mode_coverage_lib.CONFIDENCE,
+        'real_data': real_data_floor(dataset, probabilities, len(ctx.samples), ctx.options.seed),
+    }
+    title = f'{coverage["modes"]} of 1000 modes'
+    picture = writers.save_mode_histogram(ctx.picture_path('_modes.png'), coverage['histogram'], title)
+    return Result({k: coverage[k] for k in ('modes', 'reverse_kl', 'confident_fraction')}, settings, (picture,))
+
+
+def inception_score(ctx: Context) -> Result:
+    mean, std = inception_score_lib.inception_score(ctx.inception()['logits_unbiased'], splits=10)
+    settings = {'splits': 10, 'shuffle': False, 'logits': 'unbiased, 1008 classes'}
+    return Result({'inception_score': mean, 'inception_score_std': std}, settings)
+
+
+def fid(ctx: Context) -> Result:
+    (mu, sigma, _), reference = ctx.reference()
+    value = fid_lib.frechet_distance(*fid_lib.feature_statistics(ctx.inception()['pool3']), mu, sigma)
+    return Result({'fid': value}, {'reference': reference})
+
+
+def kid(ctx: Context) -> Result:
+    (_, _, real), reference = ctx.reference()
+    if real is None:
+        raise Skip(f'{reference} has no `features` (KID needs them, not just mu and sigma)')
+    mean, std = fid_lib.kernel_inception_distance(ctx.inception()['pool3'], real)
+    return Result(
+        {'kid': mean, 'kid_std': std},
+        {'reference': reference, 'num_subsets': 100, 'subset_size': 1000, 'seed': 2020},
+    )
+
+
+def dataset_inception_score(ctx: Context) -> Result:
+    """The Inception score with a classifier of the run's own data (--classifier) instead of ImageNet's."""
+    path, data_name = ctx.options.classifier, ctx.run.config.data.name
+    classifies = runs.data_name(path) if path else None
+    if classifies != data_name:
+        reason = f'needs --classifier=WORKDIR of a classifier of {data_name!r} (experiments/classifier_*.py)'
+        raise Skip(reason + (f'; {path} classifies {classifies!r}' if path else ''))
+    clf = runs.load_classifier(path, data_name)
+    logits = apply_in_chunks(clf.method.classify, clf.state, ctx.samples, CLASSIFIER_CHUNK)
+    mean, std = inception_score_lib.inception_score(logits, splits=10)
+    return Result(
+        {'dataset_inception_score': mean, 'dataset_inception_score_std': std}, {'classifier': path, 'splits': 10}
+    )
+
+
+def ms_ssim(ctx: Context) -> Result:
+    """Sample diversity: mean MS-SSIM over seeded random pairs of samples, and 1 - that."""
+    if ctx.run.dataset.shape == (2,):
+        raise Skip('images only')
+    options = ctx.options
+    div = ms_ssim_lib.diversity(
+        ctx.samples, options.ms_ssim_pairs, options.seed, small_images=options.ms_ssim_small_images
+    )
+    settings = {'pairs': options.ms_ssim_pairs, 'small_images': options.ms_ssim_small_images, 'max_val': 255}
+    return Result({'ms_ssim': div['ms_ssim'], 'ms_ssim_diversity': div['diversity']}, settings)
+
+
+def reconstruction(ctx: Context) -> Result:
+    """L1, L2 (and MS-SSIM for images) between held-out x and G(E(x))."""
+    run = ctx.run
+    if run.method.reconstruct is None:
+        raise Skip(f'{run.config.method} has no encoder')
+    if run.dataset.test_data is None:
+        raise Skip('no test data')
+    test = run.dataset.test_data[:NUM_RECONSTRUCTIONS]
+    rec = apply_in_chunks(run.method.reconstruct, run.state, test, 500)
+    values = {
+        'reconstruction_l1': float(np.abs(rec - test).mean()),
+        'reconstruction_l2': float(np.square(rec - test).mean()),
+    }
+    if run.dataset.shape != (2,):
+        pairs = ms_ssim_lib.ms_ssim(
+            to_pixels(test), to_pixels(rec), 255.0, small_images=ctx.options.ms_ssim_small_images
+        )
+        values['reconstruction_ms_ssim'] = float(np.mean(pairs))
+    return Result(values, {'held_out_examples': len(test)})
+
+
+def critic(ctx: Context) -> Result:
+    """The alpha-GAN paper's independent Wasserstein critic, scored on held-out data."""
+    run = ctx.run
+    if run.dataset.test_data is None:
+        raise Skip('no held-out data')
+    real_train = run.dataset.global_batch(run.config.seed, 1, len(ctx.samples) // 2)
+    steps, seed = ctx.options.critic_steps, ctx.options.seed
+    values = critic_lib.independent_critic(
+        run.config.model, real_train, run.dataset.test_data, ctx.samples, steps, seed=seed
+    )
+    return Result(values, {'steps': steps, 'gp_weight': 10.0, 'optimizer': 'Adam 1e-4 (0.5, 0.9)'})
+
+
+METRICS: dict[str, Callable[[Context], Result]] = {
+    'mode_coverage': mode_coverage,
+    'inception_score': inception_score,
+    'fid': fid,
+    'kid': kid,
+    'dataset_inception_score': dataset_inception_score,
+    'ms_ssim': ms_ssim,
+    'reconstruction': reconstruction,
+    'critic': critic,
+}
+
+
+def run_metrics(ctx: Context, names) -> tuple[dict, dict, dict, list]:
+    """Runs the named metrics in registry order: (values, settings by metric, skip reasons, pictures)."""
+    values, settings, skipped, pictures = {}, {}, {}, []
+    for name in (n for n in METRICS if n in names):
+        try:
+            result = METRICS[name](ctx)
+        except Skip as skip:
+            skipped[name] = str(skip)
+            continue
+        values.update(result.values)
+        settings[name] = result.settings
+        pictures.extend(result.pictures)
+    return values, {**ctx.shared_settings, **settings}, skipped, pictures
