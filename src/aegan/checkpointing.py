@@ -237,9 +237,12 @@ def restore_read_only(workdir: str, step: int, abstract_state):
     """Restores one step without touching the workdir (eval must never move or delete a user's checkpoint)."""
     step_dir = workdir_path(workdir) / 'checkpoints' / str(step)  # CheckpointManager's layout.
     check_structure(step_dir, abstract_state)
+    options = ocp.CheckpointManagerOptions(
+        read_only=True, create=False, save_interval_steps=0
+    )  # never saves or deletes
     try:
-        with ocp.StandardCheckpointer() as checkpointer:
-            return checkpointer.restore(step_dir / 'default', abstract_state)
+        with ocp.CheckpointManager(step_dir.parent, options=options) as manager:
+            return manager.restore(step, args=ocp.args.StandardRestore(abstract_state))
     except Exception as e:  # Orbax raises many types for unreadable data.
         raise ValueError(
             f'Checkpoint {step_dir} is unreadable ({_describe(e)}). Pass an earlier one as '

@@ -7,6 +7,7 @@ With a discriminator D = sigmoid(l), the terms below are the usual cross-entropi
 import jax
 import jax.numpy as jnp
 import optax
+from jax.scipy import stats
 
 
 def bce_real(logits):
@@ -58,14 +59,12 @@ def gaussian_kl(mean, log_var):
 
 def gaussian_nll(x, mean, scale):
     """-log N(x; mean, scale^2 I) per example, summed over all dimensions (nats)."""
-    d = jnp.square((x - mean) / scale).reshape(x.shape[0], -1)
-    return 0.5 * jnp.sum(d + jnp.log(2 * jnp.pi * scale**2), axis=1)
+    return -jnp.sum(stats.norm.logpdf(x, mean, scale).reshape(x.shape[0], -1), axis=1)
 
 
 def laplace_nll(x, mean, scale):
     """-log Laplace(x; mean, scale) per example, summed over all dimensions (nats)."""
-    d = jnp.abs(x - mean).reshape(x.shape[0], -1) / scale
-    return jnp.sum(d + jnp.log(2 * scale), axis=1)
+    return -jnp.sum(stats.laplace.logpdf(x, mean, scale).reshape(x.shape[0], -1), axis=1)
 
 
 def batch_gaussian_kl(codes, axis_name=None):
@@ -84,12 +83,9 @@ def batch_gaussian_kl(codes, axis_name=None):
 
 def cosine_distance(z, y):
     """Mean over the batch of 1 - cos(z_i, y_i): AGE's latent reconstruction (`match_z='cos'`, up to a constant)."""
-    z = z / jnp.linalg.norm(z, axis=-1, keepdims=True)
-    y = y / jnp.linalg.norm(y, axis=-1, keepdims=True)
-    return jnp.mean(1.0 - jnp.sum(z * y, axis=-1))
+    return jnp.mean(optax.cosine_distance(z, y))
 
 
 def softmax_cross_entropy(logits, labels):
     """Mean over the batch of -log softmax(logits)[label] (integer labels)."""
-    log_p = jax.nn.log_softmax(logits)
-    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None].astype(jnp.int32), axis=1))
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels.astype(jnp.int32)))

@@ -119,10 +119,13 @@ class Progress:
 
 
 class _LibraryInfoFilter(pylogging.Filter):
-    """Drops INFO/DEBUG records from Orbax (dozens of lines per save), keeps its warnings and errors."""
+    """Drops INFO/DEBUG records from Orbax (dozens of lines per save), and its warnings that a read-only manager
+    (the eval's, which asked for it) is read-only; keeps its other warnings and errors."""
 
     def filter(self, record):
-        return record.levelno >= pylogging.WARNING or '/orbax/' not in record.pathname
+        if '/orbax/' not in record.pathname:
+            return True
+        return record.levelno >= pylogging.WARNING and 'read only' not in record.getMessage().replace('_', ' ')
 
 
 def quiet_library_logs() -> None:
