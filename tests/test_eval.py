@@ -69,6 +69,25 @@ def test_eval_picks_the_named_step_and_is_deterministic(trained_ae):
     assert first['metrics'] == again['metrics']
 
 
+def test_metrics_added_later_join_the_eval_of_the_same_samples(trained_ae, tmp_path):
+    """Metrics can be added to an eval one call at a time; an eval of other samples never silently replaces one."""
+    workdir = str(tmp_path / 'run')
+    shutil.copytree(trained_ae, workdir)
+    first = aegan_eval.evaluate(workdir, num_samples=300, metrics=['mode_coverage'])
+    second = aegan_eval.evaluate(workdir, num_samples=300, metrics=['precision_recall', 'reconstruction'])
+    with open(second['json']) as f:
+        written = json.load(f)
+    assert written['metrics'] == {**first['metrics'], **second['metrics']} == second['metrics']
+    assert {'modes', 'precision', 'recall', 'reconstruction_l1'} <= set(written['metrics'])
+    assert {'mode_coverage', 'precision_recall', 'reconstruction', 'seed'} == set(written['settings'])
+    other = aegan_eval.evaluate(workdir, num_samples=300, seed=1, metrics=['reconstruction'])  # other samples
+    assert 'modes' not in other['metrics']
+    replaced = [p for p in os.listdir(workdir) if p.startswith('eval_20.replaced_')]
+    assert len(replaced) == 1
+    with open(os.path.join(workdir, replaced[0])) as f:
+        assert json.load(f)['metrics'] == written['metrics']
+
+
 def test_eval_errors_are_clear_and_touch_nothing(tmp_path, trained_ae):
     with pytest.raises(FileNotFoundError, match='has no config.json, so it is not an aegan workdir'):
         aegan_eval.evaluate(str(tmp_path))
@@ -163,11 +182,11 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         return config
 
     monkeypatch.setattr(classifier, 'mnist_counter_config', tiny_counter)
-    probabilities, accuracy, path = evaluators.mnist_counter(None, str(tmp_path))
+    probabilities, _, accuracy, path = evaluators.mnist_counter(None, str(tmp_path))
     assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith('mnist_counter_')
     assert 0 <= accuracy <= 1
     stamp = os.path.getmtime(os.path.join(path, 'checkpoints', '10'))
-    _, again, same_path = evaluators.mnist_counter(None, str(tmp_path))
+    _, _, again, same_path = evaluators.mnist_counter(None, str(tmp_path))
     assert (
         again == accuracy and same_path == path and os.path.getmtime(os.path.join(path, 'checkpoints', '10')) == stamp
     )
@@ -180,7 +199,7 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         return config
 
     monkeypatch.setattr(classifier, 'mnist_counter_config', other_recipe)
-    _, _, other_path = evaluators.mnist_counter(None, str(tmp_path))
+    other_path = evaluators.mnist_counter(None, str(tmp_path)).path
     assert other_path != path and os.path.exists(os.path.join(other_path, 'checkpoints', '10'))
 
 
@@ -271,20 +290,48 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     last = sorted(k for k in gen if k.startswith('UpConv'))[-1]
     gen[last] = jax.tree.map(np.zeros_like, gen[last])
     save_state(workdir, config, state.replace(params={**state.params, 'generator': gen}), 20)
-    flags = ['--metrics=mode_coverage,ms_ssim', f'--classifier={clf}', '--num_samples=200', '--ms_ssim_pairs=50']
+    flags = ['--metrics=mode_coverage,ms_ssim,precision_recall,density_coverage', f'--classifier={clf}']
+    flags += ['--num_samples=200', '--ms_ssim_pairs=50', '--prdc_samples=150']
     written = eval_binary(repo, os.path.join(workdir, 'checkpoints', '20'), *flags)
     constant = written['metrics']
     assert constant['modes'] == 1 and constant['reverse_kl'] == pytest.approx(np.log(1000), rel=1e-9)
     assert constant['confident_fraction'] in (0.0, 1.0)  # one image: all of its copies are confident, or none
     # The real-data floor in the JSON is the same counter on 200 real triples (training and held-out digits).
-    probabilities, accuracy, _ = evaluators.mnist_counter(clf, str(tmp_path))
+    probabilities, _, accuracy, _ = evaluators.mnist_counter(clf, str(tmp_path))
     floor = evaluators.real_data_floor(runs.restore(workdir).dataset, probabilities, 200, 0)
     assert written['settings']['mode_coverage']['real_data'] == floor
     assert written['settings']['mode_coverage']['classifier_test_accuracy'] == accuracy
     assert floor['train_triples']['modes'] > 100 and floor['uniform_multinomial_kl'] > 1
     assert constant['ms_ssim'] == 1.0 and constant['ms_ssim_diversity'] == 0.0
+    # One image: its sample manifold is a point (k-NN radius 0), so no real point is recalled, and at most the few
+    # real balls around that image are covered.
+    assert constant['recall'] == 0.0 and constant['coverage'] < 0.1
+    assert written['settings']['precision_recall']['num_samples'] == 150
     trained = eval_binary(repo, os.path.join(workdir, 'checkpoints', '10'), *flags)['metrics']
     assert trained['ms_ssim'] != constant['ms_ssim'] and trained['ms_ssim_diversity'] > 0
+
+
+def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_triples(trained_image_runs, tmp_path):
+    """The eval's numbers are prdc() of the counter's per-channel penultimate features of its own samples and of as
+    many training triples (the same draw as the FID reference), with the settings that say so."""
+    from aegan.metrics import prdc
+
+    gan, clf = trained_image_runs
+    options = dict(num_samples=120, classifier=clf, metrics=['precision_recall', 'density_coverage'], prdc_samples=90)
+    result = aegan_eval.evaluate(gan, **options)
+    run = runs.restore(gan)
+    samples, _ = aegan_eval.draw_samples(run, evaluators.Options(**options), 120)
+    counter = evaluators.mnist_counter(clf, str(tmp_path))
+    features = lambda x: np.concatenate([counter.features(x[..., c : c + 1]) for c in range(3)], -1)
+    real = run.dataset.global_batch(run.config.seed, 0, 90)
+    assert features(real).shape == (90, 3 * counter.features(real[..., :1]).shape[1])
+    expected = prdc.prdc(features(real), features(samples[:90]))
+    assert {k: result['metrics'][k] for k in expected} == expected
+    settings = result['settings']['density_coverage']
+    assert settings['features'].startswith('mnist_counter_penultimate') and settings['num_real'] == 90
+    assert settings['k_precision_recall'] == 3 and settings['k_density_coverage'] == 5
+    second_draw = prdc.prdc(features(real), features(run.dataset.global_batch(run.config.seed + 1, 0, 90)))
+    assert settings['real_data'] == {**second_draw, 'draw': 'training data, seed + 1'}
 
 
 GENERATIVE = ('ae', 'vae', 'dcgan', 'wgan_gp', 'aae', 'age', 'alphagan')

@@ -54,6 +54,15 @@ def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
     again = study(repo, root, *TINY)  # everything has its eval JSON: nothing is trained or evaluated again
     assert again.returncode == 0 and all(': skipped' in line for line in again.stdout.splitlines()[:4])
     assert stamps == {n: os.path.getmtime(root / n / 'eval_20.json') for n in names}
+    before = {n: json.loads((root / n / 'eval_20.json').read_text())['metrics'] for n in names}
+
+    added = study(repo, root, *TINY, '--metrics=critic')  # a metric added later: evaluated alone, merged in
+    assert added.returncode == 0 and all(': done' in line for line in added.stdout.splitlines()[:4]), added.stderr
+    for n in names:
+        after = json.loads((root / n / 'eval_20.json').read_text())['metrics']
+        assert 'critic_wasserstein' in after and {k: after[k] for k in before[n]} == before[n]
+    assert all(': skipped' in line for line in study(repo, root, *TINY, '--metrics=critic').stdout.splitlines()[:4])
+    assert 'unknown --metrics' in study(repo, root, *TINY, '--metrics=psnr').stderr
 
     report = study(repo, root, '--report')
     assert report.returncode == 0, report.stderr[-3000:]

@@ -15,15 +15,18 @@ Metrics (exact algorithms and sources in docs/metrics.md):
   ms_ssim                  sample diversity: mean MS-SSIM over seeded random pairs, and 1 - that.
   reconstruction           L1, L2 and MS-SSIM between held-out x and G(E(x)) (methods with an encoder).
   critic                   the alpha-GAN paper's independent Wasserstein critic, on held-out data.
+  precision_recall,        k-NN manifolds of real and sample features (Kynkäänniemi et al. 2019; Naeem et al. 2020):
+  density_coverage         recall and coverage fall when modes are dropped, with no labels (--prdc_features).
 """
 
 import dataclasses
 import json
+import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
@@ -61,6 +64,14 @@ flags.DEFINE_string(
 flags.DEFINE_integer('ms_ssim_pairs', 1000, 'Random distinct pairs for MS-SSIM diversity.')
 flags.DEFINE_enum('ms_ssim_small_images', 'shrink_filter', ms_ssim.SMALL_IMAGE_POLICIES, 'MS-SSIM below 176 px.')
 flags.DEFINE_integer('critic_steps', 1000, 'Training steps of the independent Wasserstein critic.')
+flags.DEFINE_enum(
+    'prdc_features',
+    'auto',
+    evaluators.PRDC_FEATURES,
+    'Feature space of precision/recall/density/coverage. auto: the points (2-D), the mode counter (Stacked MNIST), '
+    "--classifier (if it classifies the run's data), else Inception pool3.",
+)
+flags.DEFINE_integer('prdc_samples', 10_000, 'Samples (and as many real images) for precision/recall/density/coverage.')
 flags.DEFINE_integer('ppgn_steps', _PPGN.num_steps, 'PPGN: chain length.')
 flags.DEFINE_float('ppgn_eps1', _PPGN.eps1, 'PPGN: weight of the prior term R(h) - h.')
 flags.DEFINE_float('ppgn_eps3', _PPGN.eps3, 'PPGN: std of the noise added at each step.')
@@ -77,6 +88,8 @@ def default_metrics(dataset, method) -> list:
         names = ['inception_score', 'fid', 'kid', 'ms_ssim']
     else:
         names = ['ms_ssim']
+    if dataset.shape == (2,) or dataset.shape[-1] == 3:  # a feature space exists (the points, a counter, Inception)
+        names += ['precision_recall', 'density_coverage']
     return names + (['reconstruction'] if method.reconstruct is not None and dataset.test_data is not None else [])
 
 
@@ -188,8 +201,44 @@ def evaluate(checkpoint: str, **options) -> dict:
     return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples)
 
 
+def _same_samples(a: dict, b: dict) -> bool:
+    """Two eval results read the same samples: same checkpoint, sampler, count, seed and chain settings."""
+    keys = ('checkpoint', 'sampler', 'num_samples')
+    settings = lambda r: (r['settings'].get('seed'), r['settings'].get('ppgn'))
+    return all(a.get(k) == b.get(k) for k in keys) and settings(a) == settings(b)
+
+
+def _merge_with_previous(path: epath.Path, result: dict) -> dict:
+    """An earlier eval JSON at `path` of the same samples keeps the metrics this eval did not compute (so metrics can
+    be added to an eval one at a time); one of other samples is kept beside, renamed, never overwritten silently."""
+    if not path.exists():
+        return result
+    previous = json.loads(path.read_text())
+    if not _same_samples(previous, result):
+        kept = path.parent / f'{path.stem}.replaced_{time.strftime("%Y%m%d-%H%M%S")}.json'
+        path.rename(kept)
+        logging.warning('%s held an eval of other samples; it is kept as %s.', path, kept)
+        return result
+    computed = set(result['settings']) | set(result['skipped'])
+    merged = {
+        **result,
+        'metrics': {**previous['metrics'], **result['metrics']},
+        'settings': {**previous['settings'], **result['settings']},
+        'skipped': {k: v for k, v in previous['skipped'].items() if k not in computed},
+        'plots': list(dict.fromkeys(previous['plots'] + result['plots'])),
+    }
+    for name, reason in result['skipped'].items():  # a skip now does not erase a value computed before
+        if name not in previous['settings']:
+            merged['skipped'][name] = reason
+    kept = sorted(set(previous['metrics']) - set(result['metrics']))
+    if kept:
+        logging.info('%s: kept %s from the earlier eval of the same samples.', path, ', '.join(kept))
+    return merged
+
+
 def _write_result(run, name, options, values, skipped=None, settings=None, pictures=(), num_samples=0) -> dict:
-    """Writes <workdir>/<name>.json (atomically: written beside, then renamed) and returns its content."""
+    """Writes <workdir>/<name>.json (atomically: written beside, then renamed), merged with an earlier eval of the
+    same samples there, and returns its content."""
     result = {
         'metrics': {k: float(v) for k, v in values.items()},
         'skipped': skipped or {},
@@ -204,6 +253,7 @@ def _write_result(run, name, options, values, skipped=None, settings=None, pictu
         'plots': list(pictures),
     }
     path = epath.Path(run.workdir) / (name + '.json')
+    result = _merge_with_previous(path, result)
     tmp = path.parent / (path.name + '.tmp')
     tmp.write_text(json.dumps(result, indent=2))
     tmp.replace(path)

@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -29,12 +30,14 @@ from aegan.metrics import inception as inception_lib
 from aegan.metrics import inception_score as inception_score_lib
 from aegan.metrics import mode_coverage as mode_coverage_lib
 from aegan.metrics import ms_ssim as ms_ssim_lib
+from aegan.metrics import prdc as prdc_lib
 
 WEIGHTS_ENV = 'AEGAN_INCEPTION_WEIGHTS'
 NUM_RECONSTRUCTIONS = 2500  # held-out examples the reconstruction metric reads
 COUNTER_WAIT_SECONDS = 1800  # how long an eval waits for another process training the mode counter
 CLASSIFIER_CHUNK = 1000  # examples per call of a classifier
 INCEPTION_CHUNK = 100  # images per call of the Inception network
+PRDC_FEATURES = ('auto', 'data', 'inception', 'classifier', 'mnist_counter')
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -53,6 +56,8 @@ class Options:
     ms_ssim_pairs: int = 1000
     ms_ssim_small_images: str = 'shrink_filter'
     critic_steps: int = 1000
+    prdc_features: str = 'auto'  # the feature space of precision/recall/density/coverage (Context.prdc_features)
+    prdc_samples: int = 10_000  # samples and real images those metrics compare (Naeem et al. used 10,000)
 
     def __post_init__(self):
         if self.sampler not in samplers.SAMPLERS:
@@ -62,7 +67,10 @@ class Options:
             if unknown:
                 raise ValueError(f'Unknown metrics {unknown}; valid choices: {list(METRICS)}.')
             object.__setattr__(self, 'metrics', tuple(self.metrics))
-        for name, low in (('num_samples', 2), ('ms_ssim_pairs', 1), ('critic_steps', 1), ('seed', 0)):
+        if self.prdc_features not in PRDC_FEATURES:
+            raise ValueError(f'Unknown prdc_features={self.prdc_features!r}; valid choices: {list(PRDC_FEATURES)}.')
+        checks = (('num_samples', 2), ('ms_ssim_pairs', 1), ('critic_steps', 1), ('seed', 0), ('prdc_samples', 6))
+        for name, low in checks:
             value = getattr(self, name)
             if not (value is None and name == 'num_samples') and not (isinstance(value, int) and value >= low):
                 raise ValueError(f'{name}={value!r} must be an integer >= {low} (e.g. --{name}={max(low, 10)}).')
@@ -138,6 +146,77 @@ class Context:
         )
         return stats, options.fid_reference or f'{n} training images (cached)'
 
+    def prdc(self) -> tuple[dict, dict]:
+        """(precision, recall, density, coverage) of the first `prdc_samples` samples against as many training
+        images, and their settings; computed once for both registry entries. Beside them ('real_data'): the same
+        metrics for a second draw of training data (seed + 1) in place of the samples, what a perfect generator
+        would get with these features and this n (cached in cache_dir; not for Inception, whose reference is a file)."""
+
+        def compute():
+            run, n = self.run, min(len(self.samples), self.options.prdc_samples)
+            kind = self._prdc_kind()
+            settings = {'num_real': n, 'num_samples': n}
+            settings.update(
+                k_precision_recall=prdc_lib.PRECISION_RECALL_K, k_density_coverage=prdc_lib.DENSITY_COVERAGE_K
+            )
+            if kind == 'inception':
+                (_, _, real), reference = self.reference()
+                if real is None or len(real) < n:
+                    raise Skip(f'{reference} has no `features` rows for {n} real images (precision/recall need them)')
+                return prdc_lib.prdc(real[:n], self.inception()['pool3'][:n]), {
+                    'features': 'inception_pool3',
+                    **settings,
+                }
+            featurize, name = self._featurizer(kind)
+            real = featurize(run.dataset.global_batch(run.config.seed, 0, n))
+            values = prdc_lib.prdc(real, featurize(self.samples[:n]))
+            cache = os.path.join(
+                os.path.expanduser(self.options.cache_dir), f'prdc_real_{reference_key(run.config, n, name)}.json'
+            )
+            if not os.path.exists(cache):
+                second_draw = featurize(run.dataset.global_batch(run.config.seed + 1, 0, n))
+                os.makedirs(os.path.dirname(cache), exist_ok=True)
+                with open(cache + '.tmp', 'w') as f:
+                    json.dump(prdc_lib.prdc(real, second_draw), f)
+                os.replace(cache + '.tmp', cache)
+            with open(cache) as f:
+                settings['real_data'] = {**json.load(f), 'draw': 'training data, seed + 1'}
+            return values, {'features': name, **settings}
+
+        return self._once('prdc', compute)
+
+    def _prdc_kind(self) -> str:
+        """--prdc_features, with 'auto' resolved: the points themselves for 2-D data ('data'), Stacked MNIST's mode
+        counter (no download), else a --classifier of the run's data, else Inception pool3."""
+        run, options = self.run, self.options
+        if options.prdc_features != 'auto':
+            return options.prdc_features
+        if run.dataset.shape == (2,):
+            return 'data'
+        if run.dataset.name == 'stacked_mnist':
+            return 'mnist_counter'
+        classifies = runs.data_name(options.classifier) if options.classifier else None
+        return 'classifier' if classifies == run.config.data.name else 'inception'
+
+    def _featurizer(self, kind: str) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+        """(images -> [n, d] features, the features' name) for 'data', 'mnist_counter' or 'classifier'."""
+        run, options = self.run, self.options
+        if kind == 'data':
+            return (lambda x: np.asarray(x, np.float32).reshape(len(x), -1)), 'data'
+        if kind == 'mnist_counter':
+            if run.dataset.name != 'stacked_mnist':
+                raise Skip(f"prdc_features='mnist_counter' is for Stacked MNIST, not {run.dataset.name!r}")
+            counter = mnist_counter(options.classifier, os.path.expanduser(options.cache_dir))
+            per_channel = lambda x: np.concatenate([counter.features(x[..., c : c + 1]) for c in range(3)], -1)
+            return per_channel, f'mnist_counter_penultimate x 3 ({counter.path})'
+        if not options.classifier:
+            raise Skip(
+                f'prdc_features=classifier needs --classifier=WORKDIR of a classifier of {run.config.data.name!r}'
+            )
+        clf = runs.load_classifier(options.classifier, run.config.data.name)
+        features = lambda x: apply_in_chunks(clf.method.features, clf.state, x, CLASSIFIER_CHUNK)
+        return features, f'classifier_penultimate ({options.classifier})'
+
 
 # ---- Shared resources. -----------------------------------------------------------------------------------------
 
@@ -178,10 +257,19 @@ def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
         return f['mu'], f['sigma'], f['features']
 
 
-def mnist_counter(path: str | None, cache_dir: str):
-    """The Stacked MNIST mode counter: (probabilities([m, 28, 28, 1]) -> [m, 10], held-out accuracy, path) of
-    `path`, or of the package's MNIST classifier trained once into `cache_dir/mnist_counter_<config hash>` (a new
-    recipe gets a new directory, never a refused resume of the old one)."""
+class Counter(NamedTuple):
+    """The Stacked MNIST mode counter, an MNIST classifier read one channel ([m, 28, 28, 1]) at a time."""
+
+    probabilities: Callable[[np.ndarray], np.ndarray]  # -> [m, 10]
+    features: Callable[[np.ndarray], np.ndarray]  # -> [m, d], its penultimate layer
+    accuracy: float  # on MNIST's held-out digits
+    path: str  # its workdir
+
+
+def mnist_counter(path: str | None, cache_dir: str) -> Counter:
+    """The counter of workdir `path`, or the package's MNIST classifier trained once into
+    `cache_dir/mnist_counter_<config hash>` (a new recipe gets a new directory, never a refused resume of the old
+    one)."""
     if path is None:
         config = classifier_lib.mnist_counter_config()
         digest = hashlib.sha256(config.to_json(sort_keys=True).encode()).hexdigest()[:8]
@@ -202,7 +290,8 @@ def mnist_counter(path: str | None, cache_dir: str):
     accuracy = classifier_lib.accuracy(counter.method, counter.state, mnist.test_data, mnist.info['test_labels'])
     softmax = lambda state, x: jax.nn.softmax(counter.method.classify(state, x))
     probabilities = lambda x: apply_in_chunks(softmax, counter.state, x, CLASSIFIER_CHUNK)
-    return probabilities, accuracy, path
+    features = lambda x: apply_in_chunks(counter.method.features, counter.state, x, CLASSIFIER_CHUNK)
+    return Counter(probabilities, features, accuracy, path)
 
 
 def real_data_floor(dataset, probabilities, n: int, seed: int) -> dict:
@@ -232,13 +321,13 @@ def mode_coverage(ctx: Context) -> Result:
         return Result(values, {'threshold_std': 3.0})
     if dataset.name != 'stacked_mnist':
         raise Skip(f'no mode structure known for {dataset.name!r}')
-    probabilities, accuracy, path = mnist_counter(ctx.options.classifier, os.path.expanduser(ctx.options.cache_dir))
-    coverage = mode_coverage_lib.stacked_mnist_coverage(ctx.samples, probabilities)
+    counter = mnist_counter(ctx.options.classifier, os.path.expanduser(ctx.options.cache_dir))
+    coverage = mode_coverage_lib.stacked_mnist_coverage(ctx.samples, counter.probabilities)
     settings = {
-        'classifier': path,
-        'classifier_test_accuracy': accuracy,
+        'classifier': counter.path,
+        'classifier_test_accuracy': counter.accuracy,
         'confidence': mode_coverage_lib.CONFIDENCE,
-        'real_data': real_data_floor(dataset, probabilities, len(ctx.samples), ctx.options.seed),
+        'real_data': real_data_floor(dataset, counter.probabilities, len(ctx.samples), ctx.options.seed),
     }
     title = f'{coverage["modes"]} of 1000 modes'
     picture = writers.save_mode_histogram(ctx.picture_path('_modes.png'), coverage['histogram'], title)
@@ -329,6 +418,19 @@ def critic(ctx: Context) -> Result:
     return Result(values, {'steps': steps, 'gp_weight': 10.0, 'optimizer': 'Adam 1e-4 (0.5, 0.9)'})
 
 
+def precision_recall(ctx: Context) -> Result:
+    """Improved precision (sample quality) and recall (coverage of the data), k = 3 (Kynkäänniemi et al. 2019)."""
+    values, settings = ctx.prdc()
+    return Result({'precision': values['precision'], 'recall': values['recall']}, settings)
+
+
+def density_coverage(ctx: Context) -> Result:
+    """Density (sample quality, robust to real outliers) and coverage (share of real points with a sample nearby),
+    k = 5 (Naeem et al. 2020)."""
+    values, settings = ctx.prdc()
+    return Result({'density': values['density'], 'coverage': values['coverage']}, settings)
+
+
 METRICS: dict[str, Callable[[Context], Result]] = {
     'mode_coverage': mode_coverage,
     'inception_score': inception_score,
@@ -338,6 +440,8 @@ METRICS: dict[str, Callable[[Context], Result]] = {
     'ms_ssim': ms_ssim,
     'reconstruction': reconstruction,
     'critic': critic,
+    'precision_recall': precision_recall,
+    'density_coverage': density_coverage,
 }
 
 

@@ -85,7 +85,7 @@ def train_code_dae(codes: np.ndarray, rng, settings: PPGNSettings, hidden=(256, 
     sigma = settings.dae_noise * float(jnp.std(codes))
     net = MLP(tuple(hidden), codes.shape[-1])
     init_key, train_key = jax.random.split(rng)
-    params = net.init(init_key, codes[:1])
+    params = {'params': net.init(init_key, codes[:1])['params']}  # not the 'intermediates' the MLP sows
     optimizer = optax.adam(lr)
 
     def loss_fn(params, h, noise):

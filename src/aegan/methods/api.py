@@ -46,6 +46,8 @@ class Method:
     prior: Callable[[jax.Array, int], jax.Array] | None = None  # (rng, n) -> codes
     decode: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, codes) -> data
     classify: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, data) -> logits
+    # (state, data) -> [n, d]: a classifier's penultimate layer, a feature space for precision/recall (evaluators)
+    features: Callable[[TrainState, jax.Array], jax.Array] | None = None
     labelled: bool = False  # `update` takes {'image', 'label'} batches instead of images
 
 

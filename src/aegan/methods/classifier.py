@@ -67,7 +67,18 @@ def make(config, data_shape) -> Method:
         probabilities = [jax.nn.softmax(net(state, name, x, train=False)[0]) for name in names]
         return jnp.log(sum(probabilities) / members)
 
-    return Method(name='classifier', init=init, update=update, classify=classify, labelled=True)
+    def features(state, x):
+        """The penultimate layer (the flattened last conv map); an ensemble's members side by side."""
+        parts = []
+        for name in names:
+            variables = {
+                'params': state.params[name],
+                **({'batch_stats': state.batch_stats[name]} if name in state.batch_stats else {}),
+            }
+            parts.append(nets.penultimate_features(modules[name], variables, x))
+        return jnp.concatenate(parts, axis=-1)
+
+    return Method(name='classifier', init=init, update=update, classify=classify, features=features, labelled=True)
 
 
 def random_shift_rotate(rng, images, max_shift: float, max_degrees: float):

@@ -22,6 +22,13 @@ def _check(model_config, data_shape):
         )
 
 
+def penultimate_features(module, variables, x):
+    """[n, d]: the input of an encoder's linear head in eval mode (Downsampler and MLP `sow` it under
+    'intermediates'; an apply that does not ask for that collection keeps nothing)."""
+    _, sown = module.apply(variables, x, train=False, mutable=['intermediates'])
+    return sown['intermediates']['features'][0]
+
+
 def encoder(model_config, data_shape, out_dim, axis_name=None):
     """Data -> `out_dim` features (codes, or mean and log-variance)."""
     _check(model_config, data_shape)

@@ -62,7 +62,9 @@ class Downsampler(nn.Module):
             if normed:
                 x = _norm(train, self.axis_name)(x) if self.norm == 'batch' else nn.LayerNorm()(x)
             x = nn.leaky_relu(x, 0.2)
-        return nn.Dense(self.out_dim, kernel_init=_INIT)(x.reshape(x.shape[0], -1))
+        x = x.reshape(x.shape[0], -1)
+        self.sow('intermediates', 'features', x)  # the head's input (nets.penultimate_features)
+        return nn.Dense(self.out_dim, kernel_init=_INIT)(x)
 
 
 class Generator(nn.Module):

@@ -19,6 +19,7 @@ class MLP(nn.Module):
         x = x.reshape(x.shape[0], -1)
         for width in self.hidden:
             x = nn.leaky_relu(nn.Dense(width)(x), 0.2)
+        self.sow('intermediates', 'features', x)  # the head's input (nets.penultimate_features)
         return nn.Dense(self.out_dim)(x)
 
 

@@ -25,6 +25,12 @@ flags.DEFINE_list('methods', None, f'A subset of {list(suites.FAMILY)} (default:
 flags.DEFINE_list('settings', None, "A subset of the suite's settings, e.g. hard (default: all).")
 flags.DEFINE_integer('steps', None, "Training steps of every run (default: the suite's budget).")
 flags.DEFINE_list('set', [], 'Config overrides for every run, key=value (e.g. checkpoint_every_steps=100).')
+flags.DEFINE_list(
+    'metrics',
+    [],
+    "Metrics every run's eval must hold besides its defaults; finished runs that lack them are evaluated for those "
+    'alone (merged into their eval JSONs), e.g. --metrics=precision_recall,density_coverage.',
+)
 flags.DEFINE_bool('ppgn', True, 'Also evaluate the methods with an encoder with --sampler=ppgn.')
 flags.DEFINE_integer('parallel', 1, 'Runs carried out at the same time (local launcher).')
 flags.DEFINE_enum(
@@ -65,15 +71,21 @@ def main(argv):
         )
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f'aegan.study: {e}')
+    if FLAGS.metrics:
+        from aegan import evaluators  # jax: imported only when needed
+
+        unknown = sorted(set(FLAGS.metrics) - set(evaluators.METRICS))
+        if unknown:
+            sys.exit(f'aegan.study: unknown --metrics {unknown}; valid choices: {list(evaluators.METRICS)}.')
     if FLAGS.run_index is not None:
         if not 0 <= FLAGS.run_index < len(plan):
             sys.exit(f'aegan.study: --run_index={FLAGS.run_index} is outside the plan of {len(plan)} runs.')
         plan = [plan[FLAGS.run_index]]
     if FLAGS.dry_run:
         for index, run in enumerate(plan):
-            state = 'done' if runs.is_done(run, root) else 'to run'
+            state = 'done' if runs.is_done(run, root, FLAGS.metrics) else 'to run'
             print(f'{index:4d}  {run.name:<28} {state:<7} {" ".join(run.train_command(root)[3:])}')
-        print(f'{len(plan)} runs ({sum(runs.is_done(r, root) for r in plan)} done) in {root}')
+        print(f'{len(plan)} runs ({sum(runs.is_done(r, root, FLAGS.metrics) for r in plan)} done) in {root}')
         return
     try:
         runs.write_manifest(root, FLAGS.suite, plan)
@@ -87,10 +99,11 @@ def main(argv):
         study_flags += [f'--steps={FLAGS.steps}'] if FLAGS.steps else []
         study_flags += [] if FLAGS.ppgn else ['--noppgn']
         study_flags += [f'--set={",".join(FLAGS.set)}'] if FLAGS.set else []
+        study_flags += [f'--metrics={",".join(FLAGS.metrics)}'] if FLAGS.metrics else []
         script = runs.write_slurm(plan, root, FLAGS.suite, study_flags)
         print(f'wrote {script} ({len(plan)} array tasks); submit it with: sbatch {script}')
         return
-    outcomes = runs.run_local(plan, root, FLAGS.parallel)
+    outcomes = runs.run_local(plan, root, FLAGS.parallel, metrics=FLAGS.metrics)
     failed = [f'{name}: {outcome}' for name, outcome in outcomes if outcome.startswith('failed')]
     if failed:
         sys.exit('aegan.study: some runs failed (rerun the same command to retry them):\n' + '\n'.join(failed))

@@ -49,14 +49,16 @@ class Run:
             *(f'--config.{key}={value}' for key, value in self.overrides),
         ]
 
-    def eval_command(self, root: str, sampler: str) -> list[str]:
-        return [
+    def eval_command(self, root: str, sampler: str, metrics=()) -> list[str]:
+        """The eval of the final checkpoint: its default metrics, or only `metrics` (merged into the eval JSON)."""
+        command = [
             sys.executable,
             '-m',
             'aegan.eval',
             f'--checkpoint={os.path.join(root, self.name)}',
             f'--sampler={sampler}',
         ]
+        return command + ([f'--metrics={",".join(metrics)}'] if metrics else [])
 
 
 def eval_json(root: str, name: str, step: int, sampler: str) -> str:
@@ -132,20 +134,35 @@ def write_manifest(root: str, suite_name: str, runs: list[Run]) -> None:
     os.replace(tmp, path)
 
 
-def is_done(run: Run, root: str) -> bool:
-    return all(os.path.exists(run.eval_json(root, sampler)) for sampler in run.samplers)
+def missing_metrics(run: Run, root: str, sampler: str, metrics=()) -> list[str] | None:
+    """None when the run has no eval JSON for `sampler` yet; else those of `metrics` it neither holds nor skipped."""
+    path = run.eval_json(root, sampler)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        result = json.load(f)
+    return [m for m in metrics if m not in result['settings'] and m not in result['skipped']]
 
 
-def execute(run: Run, root: str, env=None) -> tuple[str, str]:
-    """Trains (or resumes) and evaluates one run; returns (run name, 'done' | 'skipped' | 'failed: ...')."""
-    if is_done(run, root):
+def is_done(run: Run, root: str, metrics=()) -> bool:
+    return all(missing_metrics(run, root, sampler, metrics) == [] for sampler in run.samplers)
+
+
+def execute(run: Run, root: str, env=None, metrics=()) -> tuple[str, str]:
+    """Trains (or resumes) and evaluates one run, adding `metrics` to an existing eval that lacks them; returns
+    (run name, 'done' | 'skipped' | 'failed: ...')."""
+    if is_done(run, root, metrics):
         return run.name, 'skipped'
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
     log_path = os.path.join(root, 'logs', f'{run.name}.log')
     commands = [('train', run.train_command(root))]
-    commands += [
-        (f'eval_{s}', run.eval_command(root, s)) for s in run.samplers if not os.path.exists(run.eval_json(root, s))
-    ]
+    for sampler in run.samplers:
+        missing = missing_metrics(run, root, sampler, metrics)
+        if missing is None:  # no eval yet: the default metrics, then the requested ones that are not among them
+            commands.append((f'eval_{sampler}', run.eval_command(root, sampler)))
+            missing = list(metrics)
+        if missing:
+            commands.append((f'eval_{sampler}', run.eval_command(root, sampler, missing)))
     for label, command in commands:
         start = time.time()
         with open(log_path, 'a') as log:
@@ -170,11 +187,11 @@ def _add_seconds(root: str, run: Run, label: str, seconds: float) -> None:
     os.replace(path + '.tmp', path)
 
 
-def run_local(runs: list[Run], root: str, parallel: int = 1, echo=print) -> list[tuple[str, str]]:
+def run_local(runs: list[Run], root: str, parallel: int = 1, echo=print, metrics=()) -> list[tuple[str, str]]:
     """Carries out the runs, `parallel` at a time; returns each outcome (a failed run does not stop the others)."""
     outcomes = []
     with concurrent.futures.ThreadPoolExecutor(max(1, parallel)) as pool:
-        for name, outcome in pool.map(lambda run: execute(run, root), runs):
+        for name, outcome in pool.map(lambda run: execute(run, root, metrics=metrics), runs):
             echo(f'{name}: {outcome}')
             outcomes.append((name, outcome))
     return outcomes
