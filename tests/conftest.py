@@ -9,6 +9,8 @@ os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 os.environ['JAX_NUM_CPU_DEVICES'] = '4'
 # The binaries' persistent compilation cache (compilation_cache.py): one per test process, not the user's home.
 os.environ.setdefault('AEGAN_COMPILATION_CACHE', tempfile.mkdtemp(prefix='aegan_test_jax_cache_'))
+# Reference statistics and counters the tests compute stay out of the user's ~/.cache/aegan.
+os.environ.setdefault('AEGAN_CACHE_DIR', tempfile.mkdtemp(prefix='aegan_test_cache_'))
 
 import jax  # noqa: E402
 import pytest  # noqa: E402

@@ -55,7 +55,11 @@ flags.DEFINE_string(
 )
 flags.DEFINE_string('classifier', None, 'Workdir of a classifier trained by aegan.train (experiments/classifier_*.py).')
 flags.DEFINE_string('fid_reference', None, '.npz with mu, sigma (and features for KID) of the real data.')
-flags.DEFINE_string('cache_dir', '~/.cache/aegan', 'Where computed reference statistics and the MNIST counter go.')
+flags.DEFINE_string(
+    'cache_dir',
+    evaluators.default_cache_dir(),
+    f'Where computed reference statistics and the MNIST counter go (default from ${evaluators.CACHE_ENV} if set).',
+)
 flags.DEFINE_string(
     'compilation_cache',
     compilation_cache.default_dir(),

@@ -33,6 +33,7 @@ from aegan.metrics import ms_ssim as ms_ssim_lib
 from aegan.metrics import prdc as prdc_lib
 
 WEIGHTS_ENV = 'AEGAN_INCEPTION_WEIGHTS'
+CACHE_ENV = 'AEGAN_CACHE_DIR'  # where reference statistics and the mode counter go (default ~/.cache/aegan)
 NUM_RECONSTRUCTIONS = 2500  # held-out examples the reconstruction metric reads
 COUNTER_WAIT_SECONDS = 1800  # how long an eval waits for another process training the mode counter
 CLASSIFIER_CHUNK = 1000  # examples per call of a classifier
@@ -52,7 +53,7 @@ class Options:
     inception_weights: str | None = None  # None: $AEGAN_INCEPTION_WEIGHTS
     classifier: str | None = None
     fid_reference: str | None = None
-    cache_dir: str = '~/.cache/aegan'
+    cache_dir: str = dataclasses.field(default_factory=lambda: default_cache_dir())
     ms_ssim_pairs: int = 1000
     ms_ssim_small_images: str = 'shrink_filter'
     critic_steps: int = 1000
@@ -80,6 +81,10 @@ class Options:
                 f'{list(ms_ssim_lib.SMALL_IMAGE_POLICIES)}.'
             )
         self.ppgn.validate()
+
+
+def default_cache_dir() -> str:
+    return os.environ.get(CACHE_ENV) or '~/.cache/aegan'
 
 
 class Skip(Exception):
