@@ -58,8 +58,12 @@ def gaussian_kl(mean, log_var):
 
 
 def gaussian_nll(x, mean, scale):
-    """-log N(x; mean, scale^2 I) per example, summed over all dimensions (nats)."""
-    return -jnp.sum(stats.norm.logpdf(x, mean, scale).reshape(x.shape[0], -1), axis=1)
+    """-log N(x; mean, scale^2 I) per example, summed over all dimensions (nats).
+
+    Hand-written: `-jax.scipy.stats.norm.logpdf` differs by up to 1.4e-7 relative (scale 0.1), which changed the
+    trained VAE's ring8 numbers (seed 0: high quality 43.44% -> 43.56%, reverse KL 0.0020 -> 0.0014)."""
+    d = jnp.square((x - mean) / scale).reshape(x.shape[0], -1)
+    return 0.5 * jnp.sum(d + jnp.log(2 * jnp.pi * scale**2), axis=1)
 
 
 def laplace_nll(x, mean, scale):
@@ -82,10 +86,19 @@ def batch_gaussian_kl(codes, axis_name=None):
 
 
 def cosine_distance(z, y):
-    """Mean over the batch of 1 - cos(z_i, y_i): AGE's latent reconstruction (`match_z='cos'`, up to a constant)."""
-    return jnp.mean(optax.cosine_distance(z, y))
+    """Mean over the batch of 1 - cos(z_i, y_i): AGE's latent reconstruction (`match_z='cos'`, up to a constant).
+
+    Hand-written: inside AGE's step, `optax.cosine_distance` (equal on isolated random inputs) changed the trained
+    ring8 run (seed 0: reconstruction L1 0.425 -> 0.105)."""
+    z = z / jnp.linalg.norm(z, axis=-1, keepdims=True)
+    y = y / jnp.linalg.norm(y, axis=-1, keepdims=True)
+    return jnp.mean(1.0 - jnp.sum(z * y, axis=-1))
 
 
 def softmax_cross_entropy(logits, labels):
-    """Mean over the batch of -log softmax(logits)[label] (integer labels)."""
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels.astype(jnp.int32)))
+    """Mean over the batch of -log softmax(logits)[label] (integer labels).
+
+    Hand-written: `optax.softmax_cross_entropy_with_integer_labels`' gradient differs by ~1e-9, which changed the
+    trained Stacked MNIST counter and with it the demo's KL (0.3437 -> 0.3401) and confident fraction."""
+    log_p = jax.nn.log_softmax(logits)
+    return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None].astype(jnp.int32), axis=1))
