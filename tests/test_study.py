@@ -143,3 +143,11 @@ def test_report_and_study_refuse_bad_roots(repo, tmp_path):
     assert study(repo, root, '--suite=ring8', '--launcher=slurm').returncode == 0
     other = study(repo, root, '--suite=grid25', '--launcher=slurm')
     assert other.returncode != 0 and "holds a study of suite 'ring8'" in other.stderr
+
+
+def test_a_later_call_without_ppgn_keeps_the_ppgn_evals_in_the_manifest(repo, tmp_path, monkeypatch):
+    monkeypatch.chdir(repo)
+    runs.write_manifest(str(tmp_path), 'ring8', runs.plan('ring8', seeds=[0], methods=['ae']))
+    runs.write_manifest(str(tmp_path), 'ring8', runs.plan('ring8', seeds=[0], methods=['ae'], ppgn=False))
+    manifest = json.loads((tmp_path / runs.MANIFEST).read_text())
+    assert [run['samplers'] for run in manifest['runs']] == [['prior', 'ppgn']]

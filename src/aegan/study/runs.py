@@ -114,7 +114,8 @@ def plan(
 
 
 def write_manifest(root: str, suite_name: str, runs: list[Run]) -> None:
-    """`<root>/study.json`: the suite and its runs, which the report reads (runs of earlier calls are kept)."""
+    """`<root>/study.json`: the suite and its runs, which the report reads (runs of earlier calls are kept, and so
+    are their samplers: a later call with --noppgn does not drop the PPGN evals from the report)."""
     path = os.path.join(root, MANIFEST)
     known = {}
     if os.path.exists(path):
@@ -126,7 +127,8 @@ def write_manifest(root: str, suite_name: str, runs: list[Run]) -> None:
             )
         known = {run['name']: run for run in previous['runs']}
     for run in runs:
-        known[run.name] = {**dataclasses.asdict(run), 'name': run.name}
+        samplers = list(dict.fromkeys([*known.get(run.name, {}).get('samplers', []), *run.samplers]))
+        known[run.name] = {**dataclasses.asdict(run), 'name': run.name, 'samplers': samplers}
     os.makedirs(root, exist_ok=True)
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
@@ -155,7 +157,8 @@ def execute(run: Run, root: str, env=None, metrics=()) -> tuple[str, str]:
         return run.name, 'skipped'
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
     log_path = os.path.join(root, 'logs', f'{run.name}.log')
-    commands = [('train', run.train_command(root))]
+    trained = os.path.isdir(os.path.join(root, run.name, 'checkpoints', str(run.num_train_steps)))
+    commands = [] if trained else [('train', run.train_command(root))]  # a no-op train would add to its wall time
     for sampler in run.samplers:
         missing = missing_metrics(run, root, sampler, metrics)
         if missing is None:  # no eval yet: the default metrics, then the requested ones that are not among them
