@@ -187,10 +187,16 @@ def load_config(workdir) -> ml_collections.ConfigDict:
 
 
 def save_config(config, workdir: str) -> None:
-    """Writes config.json; on resume, refuses a config that differs from the saved one outside RESUMABLE_KEYS."""
+    """Writes config.json; on resume, refuses a config that differs from the saved one outside RESUMABLE_KEYS.
+
+    A workdir is a run only once it has a checkpoint: a config.json without one (a start that failed before its
+    first save) is replaced, with a message, so the corrected command runs where the failed one did."""
     path = config_path(workdir)
     new = json.loads(config.to_json_best_effort())
-    if path.exists():
+    checkpoints = workdir_path(workdir) / 'checkpoints'
+    if path.exists() and not (checkpoints.exists() and ocp.utils.checkpoint_steps(checkpoints)):
+        logging.warning('%s has a config.json but no checkpoint (an earlier start failed): replacing it.', workdir)
+    elif path.exists():
         old = json.loads(path.read_text())
         old_flat, new_flat = _flatten(old), _flatten(new)
         changed = sorted(

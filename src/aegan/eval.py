@@ -31,7 +31,7 @@ from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import compilation_cache, evaluators, parallel, runs, samplers, writers
+from aegan import cli, compilation_cache, evaluators, parallel, runs, samplers, writers
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import ms_ssim
 
@@ -298,7 +298,8 @@ def main(argv):
         prior_model=FLAGS.ppgn_prior,
     )
     option_names = [f.name for f in dataclasses.fields(evaluators.Options) if f.name != 'ppgn']
-    result = evaluate(FLAGS.checkpoint, ppgn=ppgn, **{name: FLAGS[name].value for name in option_names})
+    with cli.user_errors('aegan.eval'):
+        result = evaluate(FLAGS.checkpoint, ppgn=ppgn, **{name: FLAGS[name].value for name in option_names})
     print('\n'.join(report_lines(result)))
 
 

@@ -11,7 +11,7 @@ import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from aegan import checkpointing, compilation_cache, locking, trainer, writers
+from aegan import checkpointing, cli, compilation_cache, config_schema, locking, trainer, writers
 
 FLAGS = flags.FLAGS
 # Errors that end a run with exit status 1 and their message alone (each names the cause and the fix).
@@ -38,7 +38,8 @@ flags.DEFINE_string(
     compilation_cache.default_dir(),
     f"JAX's persistent compilation cache directory ('' = off; default from ${compilation_cache.ENV} if set).",
 )
-flags.mark_flags_as_required(['config', 'workdir'])
+flags.DEFINE_bool('describe', False, 'Print the resolved config, each key with its meaning and allowed values; exit.')
+flags.mark_flags_as_required(['config'])
 
 
 def initialize_distributed() -> None:
@@ -56,6 +57,13 @@ def initialize_distributed() -> None:
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+    if FLAGS.describe:
+        print(config_schema.describe(FLAGS.config))
+        return
+    if not FLAGS.workdir:
+        raise app.UsageError('--workdir is required: where checkpoints, config.json and the logs of the run go.')
+    with cli.user_errors('aegan.train'):
+        config_schema.validate(FLAGS.config)  # before JAX starts: a typo costs a second, not a compilation
     writers.quiet_library_logs()
     compilation_cache.enable(FLAGS.compilation_cache)
     if FLAGS.distributed or os.environ.get('AEGAN_DISTRIBUTED') == '1':
@@ -70,11 +78,12 @@ def main(argv):
         jax.default_backend(),
     )
     try:
-        trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+        with cli.user_errors('aegan.train'):
+            trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
     except STOPS as e:  # the message says what happened and what to do; a traceback would add nothing
         logging.error('%s', e)
         sys.exit(f'aegan.train stopped: {e}')
 
 
 if __name__ == '__main__':
-    app.run(main)
+    app.run(main, flags_parser=cli.config_flags_parser('aegan.train'))

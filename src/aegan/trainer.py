@@ -8,25 +8,12 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, data, locking, methods, parallel, preemption, writers
+from aegan import checkpointing, config_schema, data, locking, methods, parallel, preemption, writers
 from aegan.methods import classifier
 from aegan.metrics.mode_coverage import mixture_coverage
 
 NUM_SAMPLES_2D = 2500  # PacGAN/VEEGAN's `num_log_figure_sample`.
 NUM_IMAGES = 64
-
-
-def validate_loop_config(config) -> None:
-    for key in (
-        'num_train_steps',
-        'log_every_steps',
-        'sample_every_steps',
-        'checkpoint_every_steps',
-        'max_checkpoints_to_keep',
-    ):
-        value = config[key]
-        if not (isinstance(value, int) and value >= 1):
-            raise ValueError(f'{key}={value!r} must be an integer >= 1.')
 
 
 class NonFiniteError(FloatingPointError):
@@ -100,14 +87,19 @@ def train_and_evaluate(config, workdir: str, devices=None):
         return _train(config, workdir, devices, preempted)
 
 
-def _train(config, workdir: str, devices, preempted):
-    workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
-    # ---- Checks that fail fast, before anything is written. ----------------------------------------------------
-    validate_loop_config(config)
+def check_config(config, devices=None):
+    """Everything about `config` that can fail, before anything is written: the schema, the batch over the devices,
+    the data and the method's own checks (e.g. conv nets on 2-D data). Returns (mesh, dataset, method)."""
+    config_schema.validate(config)
     mesh = parallel.make_mesh(devices)
     parallel.check_batch_size(config.batch_size, mesh)
     dataset = data.get_dataset(config.data)
-    method = methods.get_method(config, dataset.shape)
+    return mesh, dataset, methods.get_method(config, dataset.shape)
+
+
+def _train(config, workdir: str, devices, preempted):
+    workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
+    mesh, dataset, method = check_config(config, devices)  # fails fast, before anything is written
     lock, in_use = locking.WorkdirLock(workdir), None
     if jax.process_index() == 0:
         try:

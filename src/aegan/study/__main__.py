@@ -15,6 +15,7 @@ import sys
 
 from absl import app, flags
 
+from aegan import cli
 from aegan.study import report, runs, suites
 
 FLAGS = flags.FLAGS
@@ -44,6 +45,11 @@ flags.DEFINE_integer('run_index', None, 'Carry out only this run of the plan (wh
 
 
 def main(argv):
+    with cli.user_errors('aegan.study'):
+        _main(argv)
+
+
+def _main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     if not FLAGS.root:
