@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import jax
+import numpy as np
 import pytest
 from absl import flags
 from ml_collections import config_flags
@@ -159,3 +160,49 @@ def test_every_dataset_and_method_key_is_in_the_schema():
     for path in CONFIGS:
         for key in config_schema._flatten(cli.load_config_file(os.path.join(REPO, path))):
             assert config_schema.schema_path(key) in config_schema.SCHEMA, (path, key)
+
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory):
+    import configs.tiny
+
+    config = configs.tiny.get_config('alphagan,ring8')
+    config.num_train_steps = config.checkpoint_every_steps = config.sample_every_steps = 10
+    workdir = tmp_path_factory.mktemp('tiny') / 'run'
+    trainer.train_and_evaluate(config, str(workdir), devices=jax.devices()[:1])
+    np.savez(workdir.parent / 'wrong_inception.npz', kernel=np.zeros((3, 3)))
+    return workdir
+
+
+EVAL_CASES = [  # (flags, what the one-line message must contain)
+    (['--num_samples=0'], 'num_samples=0 must be an integer >= 2'),
+    (['--ms_ssim_pairs=-1'], 'ms_ssim_pairs=-1 must be an integer >= 1'),
+    (['--metrics=bogus'], "Unknown metrics ['bogus']"),
+    (['--checkpoint={run}/checkpoints/999'], 'No checkpoint at'),
+    (['--metrics=fid', '--inception_weights={run}/../wrong_inception.npz'], 'is not a converted 2015-12-05 Inception'),
+    (['--metrics=dataset_inception_score', '--classifier={run}'], 'not a classifier'),
+    (['--prdc_samples=3', '--metrics=precision_recall'], 'prdc_samples=3 must be an integer >= 6'),
+]
+
+
+@pytest.mark.parametrize('extra, expected', EVAL_CASES)
+def test_eval_refuses_bad_input_with_one_line(repo, tiny_run, extra, expected):
+    extra = [flag.format(run=tiny_run) for flag in extra]
+    command = [sys.executable, '-m', 'aegan.eval', f'--checkpoint={tiny_run}', *extra]
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 1 and 'Traceback' not in result.stderr, result.stderr[-2000:]
+    assert last.startswith('aegan.eval: ') and expected in last, last
+    assert not any(p.startswith('eval_') for p in os.listdir(tiny_run))  # nothing written
+
+
+def test_study_refuses_bad_input_with_one_line(repo, tmp_path):
+    for flags_, expected in (
+        (['--suite=ring8', '--methods=gan'], "Unknown methods ['gan']"),
+        (['--suite=ring8', '--metrics=psnr'], "unknown --metrics ['psnr']"),
+        (['--report'], 'is not a study root'),
+    ):
+        command = [sys.executable, '-m', 'aegan.study', f'--root={tmp_path / "study"}', *flags_]
+        result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
+        last = result.stderr.strip().splitlines()[-1]
+        assert result.returncode == 1 and 'Traceback' not in result.stderr and expected in last, result.stderr[-2000:]
