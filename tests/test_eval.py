@@ -56,7 +56,12 @@ def test_eval_binary_with_ppgn_sampler(repo, trained_ae):
         'reverse_kl',
         'reconstruction_l1',
         'reconstruction_l2',
+        'precision',
+        'recall',
+        'density',
+        'coverage',
     }
+    assert written['settings']['precision_recall']['features'] == 'data'  # 2-D: the points themselves
     assert written['settings']['ppgn']['chunk'] == aegan_eval.PPGN_CHUNK
     assert os.path.getsize(os.path.join(trained_ae, 'eval_20_ppgn.png')) > 1000
     assert tree_digest(os.path.join(trained_ae, 'checkpoints')) == before
@@ -156,7 +161,7 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     assert written['num_samples'] == 24 and written['settings']['seed'] == 0
     assert [os.path.basename(p) for p in written['plots']] == ['eval_10.png', 'eval_10_modes.png']
     # The reference statistics were computed once and cached.
-    assert len(os.listdir(tmp_path / 'cache')) == 1
+    assert len([p for p in os.listdir(tmp_path / 'cache') if p.startswith('fid_stats_')]) == 1
 
 
 def test_missing_inception_weights_skip_with_instructions(trained_image_runs, tmp_path, monkeypatch):
