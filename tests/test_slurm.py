@@ -14,6 +14,9 @@ import chex
 import pytest
 from test_multihost import TOLERANCE, load_onto_one_device
 
+# One cluster per machine (two slurmd daemons for one host name collide): every test of this module runs on the same
+# xdist worker (`--dist loadgroup`, in the README's test command).
+pytestmark = pytest.mark.xdist_group('slurm')
 STEPS = ['--config.log_every_steps=20', '--config.sample_every_steps=1000']
 
 
@@ -21,12 +24,9 @@ STEPS = ['--config.log_every_steps=20', '--config.sample_every_steps=1000']
 def cluster(repo, tmp_path_factory):
     """SLURM_CONF of a running local cluster (started here, stopped after the module)."""
     directory = tmp_path_factory.mktemp('slurm')
-    worker = int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)  # one cluster per xdist worker, own ports
-    ports = {'SLURMCTLD_PORT': str(16817 + 10 * worker), 'SLURMD_PORT': str(16818 + 10 * worker)}
     start = subprocess.run(
         ['bash', 'launch/local_slurm.sh', 'start', str(directory)],
         cwd=repo,
-        env={**os.environ, **ports},
         capture_output=True,
         text=True,
         timeout=120,
