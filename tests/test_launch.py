@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-SCRIPTS = ['local_multiprocess.sh', 'slurm_gpu.sbatch', 'tpu_vm.sh']
+SCRIPTS = ['local_multiprocess.sh', 'local_slurm.sh', 'slurm_gpu.sbatch', 'tpu_vm.sh']
 
 
 def fake_tool(bin_dir, name):
