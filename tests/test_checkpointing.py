@@ -140,6 +140,7 @@ def test_corrupt_latest_checkpoint_falls_back_to_previous(repo, tmp_path, refere
 def test_resuming_with_a_different_config_is_refused(tmp_path, config_factory):
     config = config_factory()
     checkpointing.save_config(config, str(tmp_path))
+    (tmp_path / 'checkpoints' / '5').mkdir(parents=True)  # a run: it has a checkpoint
     before = (tmp_path / 'config.json').read_text()
     config.num_train_steps = 10_000  # allowed: a longer schedule
     checkpointing.save_config(config, str(tmp_path))
@@ -149,6 +150,15 @@ def test_resuming_with_a_different_config_is_refused(tmp_path, config_factory):
     saved = checkpointing.load_config(str(tmp_path))
     assert saved.alphagan.lambda_rec == 10.0 and saved.num_train_steps == 10_000
     assert before != (tmp_path / 'config.json').read_text()
+
+
+def test_a_config_without_a_checkpoint_is_replaced(tmp_path, config_factory):
+    """A start that failed before its first checkpoint is not a run: the corrected config replaces its config.json."""
+    config = config_factory()
+    checkpointing.save_config(config, str(tmp_path))
+    config.alphagan.lambda_rec = 3.0
+    checkpointing.save_config(config, str(tmp_path))
+    assert checkpointing.load_config(str(tmp_path)).alphagan.lambda_rec == 3.0
 
 
 # ---- Restore: corruption vs structure, never a silent restart; NaN; one writer; remote paths. --------------------

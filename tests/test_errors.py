@@ -19,16 +19,22 @@ from aegan import methods, trainer
         (lambda c: setattr(c, 'batch_size', 18), r'batch_size=18 must be a positive multiple of the number of devices'),
         (
             lambda c: setattr(c.optim.discriminator, 'learning_rate', -1e-4),
-            r'optim.discriminator.learning_rate=-0.0001 must be > 0',
+            r'optim.discriminator.learning_rate=-0.0001 is not above 0.0: it must be a number > 0.0',
         ),
-        (lambda c: setattr(c.optim.encoder, 'b1', 1.5), r'optim.encoder.b1=1.5 must be in \[0, 1\)'),
+        (
+            lambda c: setattr(c.optim.encoder, 'b1', 1.5),
+            r'optim.encoder.b1=1.5 is not below 1.0: it must be a number in \[0.0, 1.0\)',
+        ),
         (
             lambda c: setattr(c.model, 'kind', 'resnet'),
-            r"Unknown model.kind='resnet'; valid choices: \['dcgan', 'mlp'\]",
+            r"model.kind='resnet' is not a valid choice: it must be one of \['dcgan', 'mlp'\]",
         ),
         (lambda c: setattr(c.model, 'kind', 'dcgan'), r"model.kind='dcgan' needs square images"),
-        (lambda c: setattr(c.alphagan, 'generator_steps', 0), r'alphagan.generator_steps=0 must be an integer >= 1'),
-        (lambda c: setattr(c, 'num_train_steps', 0), r'num_train_steps=0 must be an integer >= 1'),
+        (
+            lambda c: setattr(c.alphagan, 'generator_steps', 0),
+            r'alphagan.generator_steps=0 is below 1: it must be an integer >= 1',
+        ),
+        (lambda c: setattr(c, 'num_train_steps', 0), r'num_train_steps=0 is below 1: it must be an integer >= 1'),
     ],
 )
 def test_bad_config_is_a_clear_error_and_writes_nothing(tmp_path, config_factory, mutate, message):

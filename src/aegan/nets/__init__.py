@@ -20,6 +20,13 @@ def _check(model_config, data_shape):
             f"model.kind='dcgan' needs square images [H, W, C]; the data has shape {tuple(data_shape)}. "
             "Use model.kind='mlp' for vector data such as 2D mixtures."
         )
+    needed = {'dcgan': 'width', 'mlp': 'hidden'}[model_config.kind]
+    if needed not in model_config:
+        example = 'experiments/alphagan_' + ('ring8' if model_config.kind == 'mlp' else 'cifar10') + '.py'
+        raise ValueError(
+            f'model.kind={model_config.kind!r} needs model.{needed}, which this config does not have (an override '
+            f'cannot add a key): start from a config file whose model is {model_config.kind!r}, e.g. {example}.'
+        )
 
 
 def penultimate_features(module, variables, x):
