@@ -10,17 +10,8 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.methods import api
 from aegan.methods.ae import RECONSTRUCTIONS, reconstruction_loss
-from aegan.methods.api import (
-    Method,
-    init_nets,
-    make_optimizers,
-    net_caller,
-    normal_prior,
-    sampling_functions,
-    update_net,
-    update_nets_jointly,
-)
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'code_discriminator')
@@ -34,7 +25,7 @@ def encoder_adversarial_loss(c_code):
     return losses.bce_real(c_code)
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     kind, prior_std = config.aae.reconstruction, config.aae.prior_std
     if kind not in RECONSTRUCTIONS:
         raise ValueError(f'Unknown aae.reconstruction={kind!r}; valid choices: {sorted(RECONSTRUCTIONS)}.')
@@ -46,13 +37,13 @@ def make(config, data_shape) -> Method:
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
         'code_discriminator': nets.code_discriminator(config.model),
     }
-    optimizers = make_optimizers(config, dict.fromkeys(NETS, 1))
-    net = net_caller(modules)
+    optimizers = api.make_optimizers(config, dict.fromkeys(NETS, 1))
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
         codes = jnp.zeros((1, z_dim))
         inputs = {'encoder': example_batch, 'generator': codes, 'code_discriminator': codes}
-        return init_nets(modules, rng, inputs, optimizers)
+        return api.init_nets(modules, rng, inputs, optimizers)
 
     def update(state, x, rng):
         # 1. Reconstruction phase.
@@ -61,7 +52,7 @@ def make(config, data_shape) -> Method:
             x_rec, stats_g = net(state, 'generator', z, params['generator'])
             return pmean(reconstruction_loss(x, x_rec, kind)), ({}, {'encoder': stats_e, 'generator': stats_g})
 
-        state, rec_loss, _ = update_nets_jointly(state, ('encoder', 'generator'), rec_loss_fn, optimizers)
+        state, rec_loss, _ = api.update_nets_jointly(state, ('encoder', 'generator'), rec_loss_fn, optimizers)
 
         # 2. Regularisation phase, code discriminator.
         z_prior = prior_std * normal_rows(rng, (x.shape[0], z_dim))
@@ -72,17 +63,20 @@ def make(config, data_shape) -> Method:
             c_code, _ = net(state, 'code_discriminator', codes, params)
             return pmean(code_discriminator_loss(c_prior, c_code)), ({}, None)
 
-        state, c_loss, _ = update_net(state, 'code_discriminator', c_loss_fn, optimizers['code_discriminator'])
+        state, c_loss, _ = api.update_net(state, 'code_discriminator', c_loss_fn, optimizers['code_discriminator'])
 
         # 3. Regularisation phase, encoder as the codes' generator.
         def e_loss_fn(params):
             z, stats_e = net(state, 'encoder', x, params)
             return pmean(encoder_adversarial_loss(net(state, 'code_discriminator', z)[0])), ({}, stats_e)
 
-        state, e_loss, _ = update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
+        state, e_loss, _ = api.update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
         metrics = {f'reconstruction_{kind}': rec_loss, 'c_loss': c_loss, 'e_loss_code': e_loss}
         return state, metrics
 
-    return Method(
-        name='aae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim, prior_std), encode=True)
+    return api.Method(
+        name='aae',
+        init=init,
+        update=update,
+        **api.sampling_functions(net, api.normal_prior(z_dim, prior_std), encode=True),
     )

@@ -7,15 +7,7 @@ codes, which the codes were never asked to match.
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import (
-    Method,
-    init_nets,
-    make_optimizers,
-    net_caller,
-    normal_prior,
-    sampling_functions,
-    update_nets_jointly,
-)
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, pmean
 
 NETS = ('encoder', 'generator')
@@ -26,7 +18,7 @@ def reconstruction_loss(x, x_rec, kind: str):
     return RECONSTRUCTIONS[kind](x, x_rec)
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     kind = config.ae.reconstruction
     if kind not in RECONSTRUCTIONS:
         raise ValueError(f'Unknown ae.reconstruction={kind!r}; valid choices: {sorted(RECONSTRUCTIONS)}.')
@@ -35,11 +27,11 @@ def make(config, data_shape) -> Method:
         'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
     }
-    optimizers = make_optimizers(config, dict.fromkeys(NETS, 1))
-    net = net_caller(modules)
+    optimizers = api.make_optimizers(config, dict.fromkeys(NETS, 1))
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
+        return api.init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
 
     def update(state, x, rng):
         del rng  # deterministic
@@ -50,7 +42,9 @@ def make(config, data_shape) -> Method:
             loss = pmean(reconstruction_loss(x, x_rec, kind))
             return loss, ({}, {'encoder': stats_e, 'generator': stats_g})
 
-        state, loss, _ = update_nets_jointly(state, NETS, loss_fn, optimizers)
+        state, loss, _ = api.update_nets_jointly(state, NETS, loss_fn, optimizers)
         return state, {f'reconstruction_{kind}': loss}
 
-    return Method(name='ae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim), encode=True))
+    return api.Method(
+        name='ae', init=init, update=update, **api.sampling_functions(net, api.normal_prior(z_dim), encode=True)
+    )

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import Method, init_nets, make_optimizers, net_caller, sampling_functions, update_net
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -39,7 +39,7 @@ def generator_loss(z, codes_fake, lam, axis_name=None):
     return terms['kl_fake'] + lam * terms['latent_cos'], terms
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     mu, lam, generator_steps = config.age.mu, config.age.lam, config.age.generator_steps
     for key, value in (('mu', mu), ('lam', lam)):
         if not value >= 0:
@@ -51,15 +51,15 @@ def make(config, data_shape) -> Method:
         'encoder': nets.encoder(config.model, data_shape, z_dim, DATA_AXIS),
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
     }
-    optimizers = make_optimizers(config, {'encoder': 1, 'generator': generator_steps})
-    net = net_caller(modules)
+    optimizers = api.make_optimizers(config, {'encoder': 1, 'generator': generator_steps})
+    net = api.net_caller(modules)
 
     def encode_sphere(state, x, params=None, train=True):
         codes, stats = net(state, 'encoder', x, params, train=train)
         return to_sphere(codes), stats
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
+        return api.init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
 
     def generator_step(state, z):
         def loss_fn(params):
@@ -68,7 +68,7 @@ def make(config, data_shape) -> Method:
             loss, terms = generator_loss(z, codes_fake, lam, DATA_AXIS)
             return pmean(loss), (pmean(terms), stats)
 
-        return update_net(state, 'generator', loss_fn, optimizers['generator'])
+        return api.update_net(state, 'generator', loss_fn, optimizers['generator'])
 
     def update(state, x, rng):
         z = to_sphere(normal_rows(jax.random.fold_in(rng, 0), (x.shape[0], z_dim)))
@@ -81,7 +81,7 @@ def make(config, data_shape) -> Method:
             loss, terms = encoder_loss(x, x_rec, codes_real, to_sphere(codes_fake), mu, DATA_AXIS)
             return pmean(loss), (pmean(terms), stats)
 
-        state, e_loss, e_terms = update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
+        state, e_loss, e_terms = api.update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])
         for i in range(generator_steps):
             z = to_sphere(normal_rows(jax.random.fold_in(rng, 1 + i), (x.shape[0], z_dim)))
 
@@ -100,5 +100,5 @@ def make(config, data_shape) -> Method:
     def prior(rng, n):
         return to_sphere(jax.random.normal(rng, (n, z_dim)))
 
-    functions = sampling_functions(net, prior, encode, to_code=to_sphere)
-    return Method(name='age', init=init, update=update, **functions)
+    functions = api.sampling_functions(net, prior, encode, to_code=to_sphere)
+    return api.Method(name='age', init=init, update=update, **functions)

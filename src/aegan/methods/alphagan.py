@@ -26,17 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import (
-    Method,
-    TrainState,
-    apply_updates,
-    init_nets,
-    make_optimizers,
-    net_caller,
-    normal_prior,
-    sampling_functions,
-    update_net,
-)
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
@@ -89,7 +79,7 @@ class Steps(NamedTuple):
     encoder_generator_step: Callable  # (state, x, rng)
     discriminator_step: Callable  # (state, x, x_rec, x_gen)
     code_discriminator_step: Callable  # (state, z_prior, z_hat)
-    init: Callable  # (rng, example_batch) -> TrainState
+    init: Callable  # (rng, example_batch) -> api.TrainState
 
 
 def make_steps(config, data_shape) -> Steps:
@@ -105,10 +95,10 @@ def make_steps(config, data_shape) -> Steps:
         'code_discriminator': nets.code_discriminator(config.model),
     }
     steps_of_eg = config.alphagan.generator_steps
-    optimizers = make_optimizers(
+    optimizers = api.make_optimizers(
         config, {'encoder': steps_of_eg, 'generator': steps_of_eg, 'discriminator': 1, 'code_discriminator': 1}
     )
-    net = net_caller(modules)
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
         codes = jnp.zeros((1, z_dim))
@@ -118,7 +108,7 @@ def make_steps(config, data_shape) -> Steps:
             'discriminator': example_batch,
             'code_discriminator': codes,
         }
-        return init_nets(modules, rng, inputs, optimizers)
+        return api.init_nets(modules, rng, inputs, optimizers)
 
     def encoder_generator_step(state, x, rng):
         z_prior = normal_rows(rng, (x.shape[0], z_dim))
@@ -155,7 +145,7 @@ def make_steps(config, data_shape) -> Steps:
         if not joint:  # the encoder's own loss: reconstruction and code terms only.
             grads['encoder'] = backward((code_cot, rec_cot, jnp.zeros_like(gen_cot)))[0]['encoder']
         for name in ('encoder', 'generator'):
-            state = apply_updates(state, name, grads[name], optimizers[name])
+            state = api.apply_updates(state, name, grads[name], optimizers[name])
         state = state.replace(batch_stats={**state.batch_stats, **{k: v for k, v in stats.items() if v is not None}})
         terms = {'reconstruction_l1': pmean(losses.l1(x, x_rec)), 'e_loss_code': code, **terms}
         return state, {**terms, 'e_loss': rec + code, 'g_loss': rec + terms['g_loss_rec'] + terms['g_loss_gen']}
@@ -168,7 +158,7 @@ def make_steps(config, data_shape) -> Steps:
             metrics = {'d_real_prob': jnp.mean(jax.nn.sigmoid(d_real)), 'd_gen_prob': jnp.mean(jax.nn.sigmoid(d_gen))}
             return pmean(discriminator_loss(d_real, d_rec, d_gen)), (pmean(metrics), stats)
 
-        state, loss, metrics = update_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
+        state, loss, metrics = api.update_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
         return state, {'d_loss': loss, **metrics}
 
     def code_discriminator_step(state, z_prior, z_hat):
@@ -177,18 +167,18 @@ def make_steps(config, data_shape) -> Steps:
             c_hat, _ = net(state, 'code_discriminator', z_hat, params)
             return pmean(code_discriminator_loss(c_prior, c_hat)), ({}, None)
 
-        state, loss, _ = update_net(state, 'code_discriminator', loss_fn, optimizers['code_discriminator'])
+        state, loss, _ = api.update_net(state, 'code_discriminator', loss_fn, optimizers['code_discriminator'])
         return state, {'c_loss': loss}
 
     return Steps(net, encoder_generator_step, discriminator_step, code_discriminator_step, init)
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     """Builds α-GAN's pure functions from `config` (keys: model, optim.<net>, alphagan)."""
     steps = make_steps(config, data_shape)
     net, generator_steps, z_dim = steps.net, config.alphagan.generator_steps, config.model.z_dim
 
-    def update(state: TrainState, x, rng):
+    def update(state: api.TrainState, x, rng):
         for i in range(generator_steps):
             state, metrics = steps.encoder_generator_step(state, x, jax.random.fold_in(rng, i))
         # D and C see the *updated* E and G (train-mode BatchNorm, statistics not kept: those moved in step 1).
@@ -201,6 +191,9 @@ def make(config, data_shape) -> Method:
         state, c_metrics = steps.code_discriminator_step(state, z_prior, z_hat)
         return state, {**metrics, **d_metrics, **c_metrics}
 
-    return Method(
-        name='alphagan', init=steps.init, update=update, **sampling_functions(net, normal_prior(z_dim), encode=True)
+    return api.Method(
+        name='alphagan',
+        init=steps.init,
+        update=update,
+        **api.sampling_functions(net, api.normal_prior(z_dim), encode=True),
     )

@@ -16,13 +16,13 @@ from jax.scipy import ndimage
 from aegan import losses, nets
 from aegan.batching import apply_in_chunks
 from aegan.configs import adam, base_config
-from aegan.methods.api import Method, init_nets, make_optimizer, net_caller, update_net
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, pmean
 
 NETS = ('classifier',)
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     num_classes = config.classifier.num_classes
     if not (isinstance(num_classes, int) and num_classes >= 2):
         raise ValueError(f'classifier.num_classes={num_classes!r} must be an integer >= 2.')
@@ -35,11 +35,11 @@ def make(config, data_shape) -> Method:
         raise ValueError(f'classifier.ensemble={members!r} must be an integer >= 1 (the number of member nets).')
     names = ('classifier',) if members == 1 else tuple(f'classifier_{k}' for k in range(members))
     modules = {name: nets.encoder(config.model, data_shape, num_classes, DATA_AXIS) for name in names}
-    optimizer = make_optimizer(config.optim.classifier, 'classifier', config.num_train_steps)
-    net = net_caller(modules)
+    optimizer = api.make_optimizer(config.optim.classifier, 'classifier', config.num_train_steps)
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, dict.fromkeys(names, example_batch), dict.fromkeys(names, optimizer))
+        return api.init_nets(modules, rng, dict.fromkeys(names, example_batch), dict.fromkeys(names, optimizer))
 
     def update(state, batch, rng):
         metrics = []
@@ -56,7 +56,7 @@ def make(config, data_shape) -> Method:
                 accuracy = pmean(jnp.mean(jnp.argmax(logits, -1) == batch['label']))
                 return pmean(losses.softmax_cross_entropy(logits, batch['label'])), ({'accuracy': accuracy}, stats)
 
-            state, loss, member = update_net(state, name, loss_fn, optimizer)
+            state, loss, member = api.update_net(state, name, loss_fn, optimizer)
             metrics.append({'cross_entropy': loss, **member})
         return state, jax.tree.map(lambda *m: sum(m) / len(m), *metrics)
 
@@ -78,7 +78,7 @@ def make(config, data_shape) -> Method:
             parts.append(nets.penultimate_features(modules[name], variables, x))
         return jnp.concatenate(parts, axis=-1)
 
-    return Method(name='classifier', init=init, update=update, classify=classify, features=features, labelled=True)
+    return api.Method(name='classifier', init=init, update=update, classify=classify, features=features, labelled=True)
 
 
 def random_shift_rotate(rng, images, max_shift: float, max_degrees: float):

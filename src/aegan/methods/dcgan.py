@@ -7,15 +7,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import (
-    Method,
-    init_nets,
-    make_optimizers,
-    net_caller,
-    normal_prior,
-    sampling_functions,
-    update_net,
-)
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('generator', 'discriminator')
@@ -30,17 +22,19 @@ def generator_loss(d_fake):
     return losses.bce_real(d_fake)
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     z_dim = config.model.z_dim
     modules = {
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
         'discriminator': nets.discriminator(config.model, data_shape, DATA_AXIS),
     }
-    optimizers = make_optimizers(config, dict.fromkeys(NETS, 1))
-    net = net_caller(modules)
+    optimizers = api.make_optimizers(config, dict.fromkeys(NETS, 1))
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, {'generator': jnp.zeros((1, z_dim)), 'discriminator': example_batch}, optimizers)
+        return api.init_nets(
+            modules, rng, {'generator': jnp.zeros((1, z_dim)), 'discriminator': example_batch}, optimizers
+        )
 
     def update(state, x, rng):
         z = normal_rows(jax.random.fold_in(rng, 0), (x.shape[0], z_dim))
@@ -51,7 +45,7 @@ def make(config, data_shape) -> Method:
             d_fake, stats = net(state, 'discriminator', x_fake, params, stats)
             return pmean(discriminator_loss(d_real, d_fake)), ({}, stats)
 
-        state, d_loss, _ = update_net(state, 'discriminator', d_loss_fn, optimizers['discriminator'])
+        state, d_loss, _ = api.update_net(state, 'discriminator', d_loss_fn, optimizers['discriminator'])
         z = normal_rows(jax.random.fold_in(rng, 1), (x.shape[0], z_dim))
 
         def g_loss_fn(params):
@@ -59,7 +53,7 @@ def make(config, data_shape) -> Method:
             d_fake, _ = net(state, 'discriminator', x_gen)
             return pmean(generator_loss(d_fake)), ({}, stats)
 
-        state, g_loss, _ = update_net(state, 'generator', g_loss_fn, optimizers['generator'])
+        state, g_loss, _ = api.update_net(state, 'generator', g_loss_fn, optimizers['generator'])
         return state, {'d_loss': d_loss, 'g_loss': g_loss}
 
-    return Method(name='dcgan', init=init, update=update, **sampling_functions(net, normal_prior(z_dim)))
+    return api.Method(name='dcgan', init=init, update=update, **api.sampling_functions(net, api.normal_prior(z_dim)))

@@ -7,15 +7,7 @@ Loss = -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) per example, in nats (docs/
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import (
-    Method,
-    init_nets,
-    make_optimizers,
-    net_caller,
-    normal_prior,
-    sampling_functions,
-    update_nets_jointly,
-)
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
@@ -29,7 +21,7 @@ def negative_elbo(x, x_mean, mean, log_var, likelihood: str, scale: float):
     return jnp.mean(nll + kl), {'nll': jnp.mean(nll), 'kl': jnp.mean(kl)}
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     likelihood, scale = config.vae.likelihood, config.vae.scale
     if likelihood not in LIKELIHOODS:
         raise ValueError(f'Unknown vae.likelihood={likelihood!r}; valid choices: {sorted(LIKELIHOODS)}.')
@@ -40,11 +32,11 @@ def make(config, data_shape) -> Method:
         'encoder': nets.encoder(config.model, data_shape, 2 * z_dim, DATA_AXIS),
         'generator': nets.generator(config.model, data_shape, DATA_AXIS),
     }
-    optimizers = make_optimizers(config, dict.fromkeys(NETS, 1))
-    net = net_caller(modules)
+    optimizers = api.make_optimizers(config, dict.fromkeys(NETS, 1))
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
+        return api.init_nets(modules, rng, {'encoder': example_batch, 'generator': jnp.zeros((1, z_dim))}, optimizers)
 
     def update(state, x, rng):
         eps = normal_rows(rng, (x.shape[0], z_dim))
@@ -57,10 +49,12 @@ def make(config, data_shape) -> Method:
             loss, terms = negative_elbo(x, x_mean, mean, log_var, likelihood, scale)
             return pmean(loss), (pmean(terms), {'encoder': stats_e, 'generator': stats_g})
 
-        state, loss, terms = update_nets_jointly(state, NETS, loss_fn, optimizers)
+        state, loss, terms = api.update_nets_jointly(state, NETS, loss_fn, optimizers)
         return state, {'elbo_nats': -loss, **terms}
 
     def encode(state, x):
         return jnp.split(net(state, 'encoder', x, train=False)[0], 2, axis=-1)[0]
 
-    return Method(name='vae', init=init, update=update, **sampling_functions(net, normal_prior(z_dim), encode))
+    return api.Method(
+        name='vae', init=init, update=update, **api.sampling_functions(net, api.normal_prior(z_dim), encode)
+    )

@@ -11,15 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
-from aegan.methods.api import (
-    Method,
-    init_nets,
-    make_optimizers,
-    net_caller,
-    normal_prior,
-    sampling_functions,
-    update_net,
-)
+from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean, uniform_rows
 
 NETS = ('generator', 'discriminator')
@@ -29,7 +21,7 @@ def critic_loss(d_real, d_fake, penalty, gp_weight):
     return losses.wasserstein_critic(d_real, d_fake) + gp_weight * penalty
 
 
-def make(config, data_shape) -> Method:
+def make(config, data_shape) -> api.Method:
     gp_weight, n_critic = config.wgan_gp.gp_weight, config.wgan_gp.n_critic
     if not gp_weight >= 0:
         raise ValueError(f'wgan_gp.gp_weight={gp_weight} must be >= 0.')
@@ -42,11 +34,13 @@ def make(config, data_shape) -> Method:
     }
     if config.wgan_gp.critic_norm == 'batch':
         raise ValueError("wgan_gp.critic_norm='batch' breaks the per-example gradient penalty; use 'none' or 'layer'.")
-    optimizers = make_optimizers(config, {'generator': 1, 'discriminator': n_critic})
-    net = net_caller(modules)
+    optimizers = api.make_optimizers(config, {'generator': 1, 'discriminator': n_critic})
+    net = api.net_caller(modules)
 
     def init(rng, example_batch):
-        return init_nets(modules, rng, {'generator': jnp.zeros((1, z_dim)), 'discriminator': example_batch}, optimizers)
+        return api.init_nets(
+            modules, rng, {'generator': jnp.zeros((1, z_dim)), 'discriminator': example_batch}, optimizers
+        )
 
     def critic_step(state, x, rng):
         z = normal_rows(jax.random.fold_in(rng, 0), (x.shape[0], z_dim))
@@ -60,7 +54,7 @@ def make(config, data_shape) -> Method:
             loss = critic_loss(critic(x), critic(x_fake), penalty, gp_weight)
             return pmean(loss), ({'gradient_penalty': pmean(penalty)}, None)
 
-        return update_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
+        return api.update_net(state, 'discriminator', loss_fn, optimizers['discriminator'])
 
     def update(state, x, rng):
         for i in range(n_critic):
@@ -71,7 +65,7 @@ def make(config, data_shape) -> Method:
             x_gen, stats = net(state, 'generator', z, params)
             return pmean(-jnp.mean(net(state, 'discriminator', x_gen)[0])), ({}, stats)
 
-        state, g_loss, _ = update_net(state, 'generator', g_loss_fn, optimizers['generator'])
+        state, g_loss, _ = api.update_net(state, 'generator', g_loss_fn, optimizers['generator'])
         return state, {'critic_loss': d_loss, 'g_loss': g_loss, **metrics}
 
-    return Method(name='wgan_gp', init=init, update=update, **sampling_functions(net, normal_prior(z_dim)))
+    return api.Method(name='wgan_gp', init=init, update=update, **api.sampling_functions(net, api.normal_prior(z_dim)))
