@@ -43,7 +43,7 @@ def cases(config_path: str):
     """(override flags, what the message must name) for every key of the config, and unknown keys."""
     config = cli.load_config_file(config_path)
     out = []
-    for path, _ in config_schema._flatten(config).items():
+    for path, _ in config_schema.flatten(config).items():
         key = config_schema.SCHEMA[config_schema.schema_path(path)]
         out += [([f'--config.{path}={value}'], path) for value in bad_values(key)]
         out.append(([f'--config.{path}x=1'], f'{path}x'))  # a typo of the key
@@ -158,7 +158,7 @@ def test_describe_lists_every_key_with_its_meaning(repo):
 def test_every_dataset_and_method_key_is_in_the_schema():
     assert set(data.DATASETS) >= {'ring8', 'stacked_mnist', 'cifar10', 'celeb_a'}
     for path in CONFIGS:
-        for key in config_schema._flatten(cli.load_config_file(os.path.join(REPO, path))):
+        for key in config_schema.flatten(cli.load_config_file(os.path.join(REPO, path))):
             assert config_schema.schema_path(key) in config_schema.SCHEMA, (path, key)
 
 

@@ -8,6 +8,16 @@ import jax
 import numpy as np
 
 
+def padded_chunks(examples: np.ndarray, chunk_size: int):
+    """Yields (rows [chunk_size, ...], how many of them are real): the last chunk padded with copies of its last row."""
+    for start in range(0, len(examples), chunk_size):
+        part = examples[start : start + chunk_size]
+        keep = len(part)
+        if keep < chunk_size:
+            part = np.concatenate([part, np.repeat(part[-1:], chunk_size - keep, axis=0)])
+        yield part, keep
+
+
 def apply_in_chunks(fn, state, examples, chunk_size: int):
     """`fn(state, batch) -> array or pytree of arrays`, per-example and jittable, applied to `examples` [N, ...] in
     chunks of `chunk_size` rows; returns the outputs concatenated on the host as numpy (same tree as `fn`'s output).
@@ -20,11 +30,8 @@ def apply_in_chunks(fn, state, examples, chunk_size: int):
         raise ValueError('apply_in_chunks needs at least one example.')
     chunk_size = min(chunk_size, n)
     fn = jax.jit(fn)
-    outputs = []
-    for start in range(0, n, chunk_size):
-        part = examples[start : start + chunk_size]
-        padding = chunk_size - len(part)
-        if padding:
-            part = np.concatenate([part, np.repeat(part[-1:], padding, axis=0)])
-        outputs.append(jax.tree.map(lambda y, keep=chunk_size - padding: np.asarray(y)[:keep], fn(state, part)))
+    outputs = [
+        jax.tree.map(lambda y, keep=keep: np.asarray(y)[:keep], fn(state, part))
+        for part, keep in padded_chunks(examples, chunk_size)
+    ]
     return jax.tree.map(lambda *parts: np.concatenate(parts), *outputs)

@@ -25,6 +25,8 @@ from absl import logging
 from etils import epath
 from jax.experimental import multihost_utils
 
+from aegan import config_schema
+
 # Keys a resumed run may change (a longer schedule, other logging, where and how fast the data is read); any other
 # change needs a new workdir.
 RESUMABLE_KEYS = (
@@ -168,16 +170,6 @@ def _quarantine(directory: epath.Path, unreadable: list, workdir) -> None:
         multihost_utils.sync_global_devices('aegan: after moving corrupt checkpoints')
 
 
-def _flatten(tree: dict, prefix: str = '') -> dict:
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f'{prefix}{key}.'))
-        else:
-            flat[f'{prefix}{key}'] = value
-    return flat
-
-
 def config_path(workdir) -> epath.Path:
     return workdir_path(workdir) / 'config.json'
 
@@ -198,7 +190,7 @@ def save_config(config, workdir: str) -> None:
         logging.warning('%s has a config.json but no checkpoint (an earlier start failed): replacing it.', workdir)
     elif path.exists():
         old = json.loads(path.read_text())
-        old_flat, new_flat = _flatten(old), _flatten(new)
+        old_flat, new_flat = config_schema.flatten(old), config_schema.flatten(new)
         changed = sorted(
             k
             for k in old_flat.keys() | new_flat.keys()

@@ -14,6 +14,7 @@ import difflib
 import math
 
 import ml_collections
+from flax import traverse_util
 
 
 class ConfigError(ValueError):
@@ -141,24 +142,12 @@ SCHEMA: dict[str, Key] = {
     'classifier.augment.max_shift': Key('float', 'largest random shift, px', low=0.0, example=3.0),
     'classifier.augment.max_degrees': Key('float', 'largest random rotation, degrees', low=0.0, example=15.0),
 }
-SECTIONS = ('data', 'model', 'optim')  # sections every config has; method sections are named after their method
-_METHOD_SECTIONS = ('alphagan', 'ae', 'vae', 'wgan_gp', 'aae', 'age', 'classifier')
 
 
-def _flatten(config) -> dict:
-    """{'model.z_dim': 100, ...} of a ConfigDict (leaves only; a tuple is a leaf)."""
-    out = {}
-
-    def walk(node, prefix):
-        for key, value in node.items():
-            path = f'{prefix}{key}'
-            if isinstance(value, ml_collections.ConfigDict | dict):
-                walk(value, path + '.')
-            else:
-                out[path] = value
-
-    walk(config, '')
-    return out
+def flatten(config) -> dict:
+    """{'model.z_dim': 100, ...}: the leaves of a ConfigDict or nested dict (a tuple or list is a leaf)."""
+    tree = config.to_dict() if isinstance(config, ml_collections.ConfigDict) else config
+    return traverse_util.flatten_dict(tree, sep='.')
 
 
 def schema_path(path: str) -> str:
@@ -184,11 +173,13 @@ def _closest(name: str, candidates) -> list[str]:
 
 def unknown_key_message(config, path: str) -> str:
     """Why `path` is not a key of `config`, the closest names and the keys of its section."""
-    keys = _flatten(config)
+    from aegan.methods import METHODS  # a method's section is named after it
+
+    keys = flatten(config)
     method = config.get('method')
     head = path.split('.')[0]
-    if head in _METHOD_SECTIONS and head != method and head not in config:
-        own = f'; its own section is {method}.*' if method in _METHOD_SECTIONS else ''
+    if head in METHODS and head != method and head not in config:
+        own = f'; its own section is {method}.*' if method in METHODS else ''
         return f'{path} is a setting of method {head!r}; this config trains {method!r}{own}.'
     section = path.rsplit('.', 1)[0] if '.' in path else ''
     siblings = sorted(
@@ -216,7 +207,7 @@ def unknown_key_message(config, path: str) -> str:
 
 def check_override_keys(config, paths) -> None:
     """Raises ConfigError for an override path that names no key of `config`."""
-    keys = _flatten(config)
+    keys = flatten(config)
     for path in paths:
         is_section = any(k.startswith(path + '.') for k in keys)
         if path not in keys and not is_section:
@@ -227,7 +218,7 @@ def validate(config) -> None:
     """Every key known and every value allowed, the method and dataset known, one optimizer per network."""
     from aegan import data, methods  # not at import time: methods import configs, which this module does not need
 
-    for path, value in _flatten(config).items():
+    for path, value in flatten(config).items():
         key = SCHEMA.get(schema_path(path))
         if key is None:
             raise ConfigError(unknown_key_message(config, path))
@@ -256,7 +247,7 @@ def validate(config) -> None:
 def describe(config) -> str:
     """The resolved config, one key per line with its meaning and what it allows."""
     lines = []
-    for path, value in sorted(_flatten(config).items()):
+    for path, value in sorted(flatten(config).items()):
         key = SCHEMA.get(schema_path(path))
         meaning = f'{key.meaning}; {key.allowed()}' if key else '(not a known key)'
         lines.append(f'{path} = {value!r}\n    {meaning}')

@@ -63,7 +63,7 @@ def main(argv):
     if not FLAGS.workdir:
         raise app.UsageError('--workdir is required: where checkpoints, config.json and the logs of the run go.')
     with cli.user_errors('aegan.train'):
-        config_schema.validate(FLAGS.config)  # before JAX starts: a typo costs a second, not a compilation
+        config_schema.validate(FLAGS.config)  # before the distributed set-up: one line from every process, no hang
     writers.quiet_library_logs()
     compilation_cache.enable(FLAGS.compilation_cache)
     if FLAGS.distributed or os.environ.get('AEGAN_DISTRIBUTED') == '1':

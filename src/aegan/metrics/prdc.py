@@ -22,6 +22,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from aegan.batching import padded_chunks
+
 CHUNK = 1024  # rows of one distance block; [CHUNK, N] float32 is 200 MB at N = 50,000
 PRECISION_RECALL_K = 3  # Kynkäänniemi et al. 2019
 DENSITY_COVERAGE_K = 5  # Naeem et al. 2020
@@ -30,16 +32,6 @@ DENSITY_COVERAGE_K = 5  # Naeem et al. 2020
 def _squared_distances(a, b, b_squared_norms):
     ab = jnp.matmul(a, b.T, precision=jax.lax.Precision.HIGHEST)
     return jnp.maximum(jnp.sum(a * a, axis=1)[:, None] - 2.0 * ab + b_squared_norms[None, :], 0.0)
-
-
-def _padded_chunks(x: np.ndarray, chunk: int):
-    """Yields (rows [chunk, d], number of real rows): the last chunk padded with copies of its final row."""
-    for start in range(0, len(x), chunk):
-        part = x[start : start + chunk]
-        keep = len(part)
-        if keep < chunk:
-            part = np.concatenate([part, np.repeat(part[-1:], chunk - keep, axis=0)])
-        yield part, keep
 
 
 @functools.partial(jax.jit, static_argnames='ks')
@@ -59,7 +51,7 @@ def knn_radii(points, ks: tuple[int, ...], chunk: int = CHUNK) -> dict:
     norms = jnp.sum(device_points * device_points, axis=1)
     parts = [
         [np.asarray(r)[:keep] for r in _kth_neighbours_block(rows, device_points, norms, tuple(ks))]
-        for rows, keep in _padded_chunks(points, chunk)
+        for rows, keep in padded_chunks(points, chunk)
     ]
     return {k: np.concatenate([part[i] for part in parts]) for i, k in enumerate(ks)}
 
@@ -99,7 +91,7 @@ def prdc(
     recalled, covered = [], []
     chunk = min(chunk, len(real))
     radii = np.stack([real_radii[k_pr], real_radii[k_dc]], axis=1)
-    for (rows, keep), (row_radii, _) in zip(_padded_chunks(real, chunk), _padded_chunks(radii, chunk), strict=True):
+    for (rows, keep), (row_radii, _) in zip(padded_chunks(real, chunk), padded_chunks(radii, chunk), strict=True):
         row_radii = row_radii.copy()
         row_radii[keep:] = -1.0  # padding rows: a negative radius holds nothing and covers nothing
         block = _cross_block(rows, row_radii[:, 0], row_radii[:, 1], fake_device, fake_norms, recall_radii)
