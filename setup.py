@@ -20,5 +20,9 @@ setup(
     package_dir={'': 'src'},
     packages=find_packages('src'),
     install_requires=requirements('requirements.txt'),
-    extras_require={'test': requirements('requirements-test.txt'), 'bench': requirements('requirements-bench.txt')},
+    extras_require={
+        'test': requirements('requirements-test.txt'),
+        'bench': requirements('requirements-bench.txt'),
+        'parity': requirements('requirements-parity.txt'),
+    },
 )

@@ -48,3 +48,9 @@ def tfds_data_dir(tmp_path_factory):
     for name in ('cifar10', 'celeb_a', 'mnist'):
         synthetic_tfds.write(name, data_dir, num_train=64, num_test=32)
     return data_dir
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', "parity: against torch-fidelity / pytorch-fid / prdc (pip install -e '.[parity]'; tests/parity.py)"
+    )

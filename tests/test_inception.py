@@ -173,3 +173,22 @@ def test_legacy_resize_is_tf1_bilinear_not_jax_image_resize():
     modern = np.asarray(jax.image.resize(jnp.asarray(image), (1, 299, 299, 3), 'bilinear'))
     assert np.abs(ours - modern).max() > 10
     assert images.to_uint8(np.array([-1.0, -0.99, 0.0, 1.0, 2.0])).tolist() == [0, 1, 128, 255, 255]
+
+
+def test_the_parity_record_is_of_the_current_metric_code(repo):
+    """results/parity holds the agreement with torch-fidelity / pytorch-fid / prdc (tests/parity.py, which needs the
+    parity extra and is not run by CI). It records the sha256 of the code it vouches for; when that code changes, the
+    record no longer describes it and must be measured again."""
+    import hashlib
+    import json
+
+    record = json.loads((repo / 'results' / 'parity' / 'parity.json').read_text())
+    assert 'src/aegan/metrics/inception.py' in record['sources']
+    for path, digest in record['sources'].items():
+        with open(repo / path, 'rb') as f:
+            current = hashlib.file_digest(f, 'sha256').hexdigest()
+        assert current == digest, (
+            f'{path} changed since results/parity was measured: run '
+            "pip install -e '.[parity]' && python tests/parity.py results/parity"
+        )
+    assert record['table'] and all(r['difference'] <= r['tolerance'] for r in record['table'])
