@@ -23,6 +23,9 @@ import jax
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'tests'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import record  # noqa: E402
 
 from aegan.metrics import inception, ms_ssim  # noqa: E402
 
@@ -54,6 +57,7 @@ def import_torchvision():
 
 
 def ms_ssim_rows(pairs, rng):
+    rows = []
     try:
         import tensorflow as tf
     except ImportError:
@@ -62,24 +66,29 @@ def ms_ssim_rows(pairs, rng):
         a, b = (rng.uniform(0, 255, (pairs, size, size, 3)).astype(np.float32) for _ in range(2))
         ours = pairs / timed(lambda a=a, b=b: np.asarray(ms_ssim.ms_ssim(a, b, 255.0)))
         line = f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s'
+        row = dict(what='ms_ssim', size=size, pairs=pairs, ours=ours)
         if tf is not None:
             theirs = pairs / timed(lambda a=a, b=b: tf.image.ssim_multiscale(a, b, 255.0).numpy())
             line += f', tf.image.ssim_multiscale {theirs:,.0f} pairs/s -> {ours / theirs:.2f}x'
+            row.update(theirs=theirs, ratio=ours / theirs, alternative=f'tf.image.ssim_multiscale {tf.__version__}')
         print(line, flush=True)
+        rows.append(row)
     for size in (28, 32, 64):
         a, b = (rng.uniform(0, 255, (pairs, size, size, 3)).astype(np.float32) for _ in range(2))
         ours = pairs / timed(lambda a=a, b=b: np.asarray(ms_ssim.ms_ssim(a, b, 255.0, small_images='shrink_filter')))
         print(f'MS-SSIM {size}x{size}x3 (shrink_filter; TF cannot), {pairs} pairs: ours {ours:,.0f} pairs/s')
+        rows.append(dict(what='ms_ssim_small', size=size, pairs=pairs, ours=ours))
+    return rows
 
 
-def inception_rows(batches, rng):
+def inception_rows(batches, rng, torchvision):
+    rows = []
     from test_inception import make_fake_state_dict
 
     from aegan.metrics.convert_inception import convert
 
     variables = inception.nest_variables(convert(make_fake_state_dict()))
     features = lambda images: inception.features_of(variables, images)
-    torchvision = import_torchvision()
     if torchvision is not None:
         import torch
 
@@ -96,10 +105,14 @@ def inception_rows(batches, rng):
         images = rng.integers(0, 256, (batch, 32, 32, 3), dtype=np.uint8)
         ours = batch / timed(lambda images=images: jax.block_until_ready(features(images)))
         line = f'Inception 32x32 uint8 -> 299, batch {batch}: ours {ours:,.1f} images/s'
+        row = dict(what='inception', batch=batch, ours=ours)
         if torchvision is not None:
             tv = batch / timed(lambda images=images: theirs(images))
             line += f', torchvision {torchvision.__version__} inception_v3 {tv:,.1f} images/s -> {ours / tv:.2f}x'
+            row.update(theirs=tv, ratio=ours / tv, alternative=f'torchvision {torchvision.__version__} inception_v3')
         print(line, flush=True)
+        rows.append(row)
+    return rows
 
 
 def main():
@@ -107,13 +120,18 @@ def main():
     parser.add_argument('--pairs', type=int, default=256)
     parser.add_argument('--inception_batch', default='25,50,100')
     parser.add_argument('--skip', default='', help='comma-separated: ms_ssim, inception')
+    parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
+    # torch before TensorFlow: the other order segfaults in torchvision's import (PyTorch 2.14.1, TensorFlow 2.21).
+    torchvision = import_torchvision() if 'inception' not in args.skip else None
+    rows = []
     if 'ms_ssim' not in args.skip:
-        ms_ssim_rows(args.pairs, rng)
+        rows += ms_ssim_rows(args.pairs, rng)
     if 'inception' not in args.skip:
-        inception_rows([int(b) for b in args.inception_batch.split(',')], rng)
+        rows += inception_rows([int(b) for b in args.inception_batch.split(',')], rng, torchvision)
+    record.write(args.out, rows)
 
 
 if __name__ == '__main__':

@@ -14,6 +14,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import record  # noqa: E402
+
 
 def run(config, workdir, cache):
     command = [
@@ -34,7 +37,9 @@ def run(config, workdir, cache):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('configs', nargs='+')
+    parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
+    rows = []
     for config in args.configs:
         with tempfile.TemporaryDirectory() as root:
             cache = os.path.join(root, 'cache')
@@ -46,6 +51,8 @@ def main():
             f'(warm saves {off - warm:.1f} s)',
             flush=True,
         )
+        rows.append(dict(config=config, off_s=off, cold_s=cold, warm_s=warm))
+    record.write(args.out, rows)
 
 
 if __name__ == '__main__':

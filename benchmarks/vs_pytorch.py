@@ -19,6 +19,7 @@ import time
 
 import jax
 import numpy as np
+import record
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
 
@@ -158,6 +159,16 @@ def compare(config_path, steps, batch_size):
         f'first call {first_ours:.1f} s vs {first_theirs:.1f} s',
         flush=True,
     )
+    return dict(
+        config=config_path,
+        batch=config.batch_size,
+        ours_ms=1e3 * a,
+        theirs_ms=1e3 * b,
+        ratio=b / a,
+        first_call_ours_s=first_ours,
+        first_call_theirs_s=first_theirs,
+        alternative=f'PyTorch {torch.__version__}',
+    )
 
 
 def main():
@@ -165,10 +176,10 @@ def main():
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--batch_size', type=int, default=None)
+    parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
-    for path in args.configs:
-        compare(path, args.steps, args.batch_size)
+    record.write(args.out, [compare(path, args.steps, args.batch_size) for path in args.configs])
 
 
 if __name__ == '__main__':

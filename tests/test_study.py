@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from aegan.study import runs, suites
@@ -151,3 +152,27 @@ def test_a_later_call_without_ppgn_keeps_the_ppgn_evals_in_the_manifest(repo, tm
     runs.write_manifest(str(tmp_path), 'ring8', runs.plan('ring8', seeds=[0], methods=['ae'], ppgn=False))
     manifest = json.loads((tmp_path / runs.MANIFEST).read_text())
     assert [run['samplers'] for run in manifest['runs']] == [['prior', 'ppgn']]
+
+
+def test_report_montage_scales_raw_grids_up_without_blur(tmp_path):
+    """A raw-size eval grid (8 x 8 digits of 28 px: 233 px) gets an integer nearest-neighbour factor in the report's
+    montage, so each panel is >= 600 px wide and every source pixel is a uniform block."""
+    from PIL import Image
+
+    from aegan import writers
+    from aegan.study import report
+
+    colours = np.array([[-1, -1, -1], [1, 1, 1], [1, -1, -1], [-1, 1, -1]], np.float32)
+    images = colours[np.random.default_rng(0).integers(0, 4, (64, 28, 28))]
+    pngs = []
+    for name in ('a', 'b'):
+        pngs.append((name, str(tmp_path / f'{name}.png')))
+        Image.fromarray(writers.image_grid(images)).save(pngs[-1][1])
+    report.montage(str(tmp_path / 'montage.png'), pngs)
+    sheet = np.asarray(Image.open(tmp_path / 'montage.png').convert('RGB'))
+    raw = writers.image_grid(images)
+    scale = -(-report.MONTAGE_PANEL_PIXELS // raw.shape[1])
+    assert scale == 3 and sheet.shape[1] >= 3 * raw.shape[1] * 2
+    top, left = 12 + 28, 12  # gap + label row: the first panel
+    panel = sheet[top : top + raw.shape[0] * scale, left : left + raw.shape[1] * scale]
+    np.testing.assert_array_equal(panel, raw.repeat(scale, 0).repeat(scale, 1))

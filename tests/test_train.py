@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan import data, methods, trainer
+from aegan import data, methods, trainer, writers
+from aegan import images as images_lib
 from aegan.metrics.mode_coverage import mixture_coverage
 
 
@@ -43,15 +44,43 @@ def test_alphagan_recovers_ring_modes(repo, tmp_path):
     assert sorted(os.listdir(tmp_path / 'checkpoints')) == ['1000', '2000']
 
 
-def test_image_run_writes_sample_and_reconstruction_grids(tmp_path, config_factory):
+def test_image_run_writes_readable_grids_and_raw_size_tensorboard_images(tmp_path, config_factory):
+    """PNGs: 28 px digits scaled x3 (nearest) with 2 px grey borders, and labelled original | reconstruction pairs;
+    TensorBoard keeps the raw-size grids (it zooms itself)."""
     config = config_factory('stacked_mnist')
     config.num_train_steps, config.sample_every_steps = 4, 4
     trainer.train_and_evaluate(config, str(tmp_path))
     from PIL import Image
+    from tensorboard.backend.event_processing import event_accumulator
 
-    samples = Image.open(tmp_path / 'images' / 'samples_0000004.png')
-    assert samples.size == (8 * 29 + 1, 8 * 29 + 1) and samples.mode == 'RGB'
-    assert Image.open(tmp_path / 'images' / 'reconstructions_0000004.png').size == samples.size
+    samples = np.asarray(Image.open(tmp_path / 'images' / 'samples_0000004.png'))
+    assert samples.shape == (8 * (84 + 2) + 2, 8 * (84 + 2) + 2, 3)
+    assert (samples[:2] == 128).all() and (samples[:, 86:88] == 128).all()  # the borders
+    cell = samples[2:86, 2:86]
+    assert (cell == cell[::3, ::3].repeat(3, 0).repeat(3, 1)).all()  # nearest-neighbour x3
+    reconstructions = Image.open(tmp_path / 'images' / 'reconstructions_0000004.png')
+    assert reconstructions.size[0] == 4 * (2 * 84 + 6) + 6  # 4 pairs per row
+    events = event_accumulator.EventAccumulator(str(tmp_path / 'tensorboard'), size_guidance={'images': 0})
+    events.Reload()
+    assert {'samples', 'reconstructions'} <= set(events.Tags()['images'])
+    raw = events.Images('samples')[-1]
+    assert (raw.width, raw.height) == (8 * 29 + 1, 8 * 29 + 1)
+
+
+def test_reconstruction_pairs_put_each_original_beside_its_reconstruction_under_a_label():
+    rng = np.random.default_rng(0)
+    originals, reconstructions = rng.uniform(-1, 1, (2, 6, 32, 32, 3))
+    grid = writers.labelled_pairs(originals, reconstructions, pairs_per_row=4)
+    scale, gap = 2, 6  # 32 px -> 64 px cells
+    header = grid.shape[0] - (2 * (64 + gap) + gap)
+    assert header > 8 and (grid[:header] < 100).any(), 'a header with dark text'
+    for i in range(6):
+        row, col = divmod(i, 4)
+        top, left = header + gap + row * (64 + gap), gap + col * (2 * 64 + gap)
+        for k, images in enumerate((originals, reconstructions)):
+            cell = grid[top : top + 64, left + k * 64 : left + (k + 1) * 64]
+            expected = images_lib.to_uint8(images[i : i + 1])[0].repeat(scale, 0).repeat(scale, 1)
+            np.testing.assert_array_equal(cell, expected)
 
 
 @pytest.mark.parametrize(

@@ -407,6 +407,8 @@ def reconstruction(ctx: Context) -> Result:
             to_pixels(test), to_pixels(rec), 255.0, small_images=ctx.options.ms_ssim_small_images
         )
         values['reconstruction_ms_ssim'] = float(np.mean(pairs))
+        picture = writers.save_reconstruction_grid(ctx.picture_path('_reconstructions.png'), test[:32], rec[:32])
+        return Result(values, {'held_out_examples': len(test)}, (picture,))
     return Result(values, {'held_out_examples': len(test)})
 
 

@@ -63,9 +63,7 @@ def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
             if reconstruct is not None and test is not None:
                 originals = test[: NUM_IMAGES // 2]
                 rec = np.asarray(jax.device_get(reconstruct(state, jnp.asarray(originals))))
-                # Rows alternate original / reconstruction.
-                pairs = np.stack([originals, rec], 1).reshape(-1, *originals.shape[1:])
-                writer.write_image_grid(step, 'reconstructions', pairs)
+                writer.write_reconstructions(step, originals, rec)
                 scalars['eval/reconstruction_l1'] = float(np.abs(rec - originals).mean())
         return scalars
 

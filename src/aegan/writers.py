@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import logging  # noqa: E402
 from etils import epath  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from aegan.images import to_uint8  # noqa: E402
 
@@ -46,14 +46,26 @@ class MetricWriter:
         if not self.enabled:
             return None
         path = save_image_grid(self.image_dir / f'{name}_{step:07d}.png', images)
-        self._tb.add_image(name, image_grid(images), step, dataformats='HWC')
+        self._tb.add_image(name, image_grid(images), step, dataformats='HWC')  # raw size: TensorBoard zooms itself
+        return path
+
+    def write_reconstructions(self, step: int, originals: np.ndarray, reconstructions: np.ndarray) -> str | None:
+        """PNG: labelled original | reconstruction pairs; TensorBoard: the raw-size grid, rows alternating."""
+        if not self.enabled:
+            return None
+        path = save_reconstruction_grid(self.image_dir / f'reconstructions_{step:07d}.png', originals, reconstructions)
+        alternating = np.stack([originals, reconstructions], 1).reshape(-1, *originals.shape[1:])
+        self._tb.add_image('reconstructions', image_grid(alternating), step, dataformats='HWC')
         return path
 
     def write_scatter(self, step: int, name: str, points: np.ndarray, centers: np.ndarray | None) -> str | None:
         """Writes 2D points (and the mixture's modes) as a scatter-plot PNG; returns its path."""
         if not self.enabled:
             return None
-        return save_scatter(self.image_dir / f'{name}_{step:07d}.png', points, centers, title=f'{name}, step {step}')
+        path = save_scatter(self.image_dir / f'{name}_{step:07d}.png', points, centers, title=f'{name}, step {step}')
+        with epath.Path(path).open('rb') as f, Image.open(f) as picture:  # the same plot in TensorBoard's images
+            self._tb.add_image(name, np.asarray(picture.convert('RGB')), step, dataformats='HWC')
+        return path
 
     def close(self) -> None:
         if self._tb is not None:
@@ -71,8 +83,16 @@ def _save_figure(fig, path) -> None:
 
 
 def save_image_grid(path: str, images: np.ndarray) -> str:
-    """Writes NHWC images in [-1, 1] as one grid PNG at `path`."""
-    grid = image_grid(images)
+    """Writes NHWC images in [-1, 1] as one readable grid PNG at `path` (`readable_grid`)."""
+    return _save_png(path, readable_grid(images))
+
+
+def save_reconstruction_grid(path: str, originals: np.ndarray, reconstructions: np.ndarray) -> str:
+    """Writes original | reconstruction pairs side by side, under a header that says which is which."""
+    return _save_png(path, labelled_pairs(originals, reconstructions))
+
+
+def _save_png(path: str, grid: np.ndarray) -> str:
     with epath.Path(path).open('wb') as f:  # epath: a gs:// workdir too
         Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(f, format='PNG')
     return str(path)
@@ -91,17 +111,62 @@ def save_scatter(path: str, points: np.ndarray, centers: np.ndarray | None = Non
     return str(path)
 
 
-def image_grid(images: np.ndarray) -> np.ndarray:
-    """[n, h, w, c] in [-1, 1] -> one uint8 [rows*h, cols*w, c] image, 1 px dark borders."""
+def image_grid(images: np.ndarray, columns: int | None = None, scale: int = 1, border: int = 1, border_value: int = 0):
+    """[n, h, w, c] in [-1, 1] -> one uint8 image: `columns` (default: square-ish) cells of `scale` x the images
+    (nearest neighbour), `border` px of `border_value` between and around them. Defaults: the raw-size grid that
+    TensorBoard shows."""
     images = to_uint8(images)
+    if scale > 1:
+        images = images.repeat(scale, axis=1).repeat(scale, axis=2)
     n, h, w, c = images.shape
-    cols = math.ceil(math.sqrt(n))
+    cols = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
-    grid = np.zeros((rows * (h + 1) + 1, cols * (w + 1) + 1, c), np.uint8)
+    step_h, step_w = h + border, w + border
+    grid = np.full((rows * step_h + border, cols * step_w + border, c), border_value, np.uint8)
     for i, image in enumerate(images):
         r, q = divmod(i, cols)
-        grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + q * (w + 1) : 1 + q * (w + 1) + w] = image
+        grid[border + r * step_h : border + r * step_h + h, border + q * step_w : border + q * step_w + w] = image
     return grid
+
+
+READABLE_CELL_PIXELS = 64  # PNG grids: small images are scaled up to at least this many pixels a side
+
+
+def readable_scale(size: int) -> int:
+    """The integer nearest-neighbour factor that brings `size` px to >= READABLE_CELL_PIXELS (28 -> 3, 32 -> 2)."""
+    return max(1, -(-READABLE_CELL_PIXELS // size))
+
+
+def readable_grid(images: np.ndarray, columns: int | None = None) -> np.ndarray:
+    """The PNG form of `image_grid`: cells scaled up (nearest, so no blur) and 2 px grey borders, which separate
+    cells on dark (MNIST) and light backgrounds alike."""
+    return image_grid(images, columns, readable_scale(max(images.shape[1:3])), border=2, border_value=128)
+
+
+def labelled_pairs(originals: np.ndarray, reconstructions: np.ndarray, pairs_per_row: int = 4) -> np.ndarray:
+    """Reconstructions beside their originals: each row holds `pairs_per_row` pairs (original left, reconstruction
+    right, a wider gap between pairs), under a header that labels every pair column 'original | reconstruction'."""
+    if originals.shape != reconstructions.shape:
+        raise ValueError(f'{originals.shape} originals but {reconstructions.shape} reconstructions.')
+    scale = readable_scale(max(originals.shape[1:3]))
+    pairs = [image_grid(np.stack([o, r]), columns=2, scale=scale, border=0) for o, r in zip(originals, reconstructions)]
+    pair_width = pairs[0].shape[1]
+    gap = 6
+    body = image_grid(
+        (np.stack(pairs).astype(np.float32) / 127.5) - 1.0, columns=pairs_per_row, border=gap, border_value=128
+    )
+    font = ImageFont.load_default(size=max(10, min(16, pair_width // 14)))
+    header_height = font.getbbox('Ag')[3] + 8
+    header = Image.new('L' if body.shape[-1] == 1 else 'RGB', (body.shape[1], header_height), 'white')
+    draw = ImageDraw.Draw(header)
+    label = 'original | reconstruction'
+    if font.getlength(label) > pair_width:
+        label = 'orig. | recon.'
+    for q in range(min(pairs_per_row, len(pairs))):
+        centre = gap + q * (pair_width + gap) + pair_width / 2
+        draw.text((centre, header_height / 2), label, fill='black', font=font, anchor='mm')
+    header = np.asarray(header).reshape(header_height, body.shape[1], -1)
+    return np.concatenate([header, body], axis=0)
 
 
 class Progress:

@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from aegan.study import runs, suites  # noqa: E402
 
@@ -167,25 +167,34 @@ def plot_metrics(path: str, summaries_by_setting: dict, columns) -> None:
     plt.close(fig)
 
 
-def montage(path: str, pictures: list[tuple[str, str]], columns: int = 4) -> None:
-    """The PNGs side by side, each titled with its label."""
-    images = [plt.imread(png) for _, png in pictures]
-    height, width = images[0].shape[:2]
-    columns = columns if width < 2 * height else 2  # wide pictures (histograms) two to a row
-    rows = -(-len(pictures) // columns)
-    cell = 13 / columns  # inches
-    fig, axes = plt.subplots(rows, columns, figsize=(13, rows * (cell * height / width + 0.4)), squeeze=False)
-    for ax in axes.flat:
-        ax.axis('off')
-    for ax, (label, _), image in zip(axes.flat, pictures, images):
-        ax.imshow(image, interpolation='nearest')  # no resampling blur (and a smaller PNG)
-        ax.set_title(label, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=75)
-    plt.close(fig)
+MONTAGE_PANEL_PIXELS = 600  # a panel's width at least: a grid of 8 x 8 digits gets >= 64 px a digit
+
+
+def montage(path: str, pictures: list[tuple[str, str]], columns: int = 3) -> None:
+    """The PNGs side by side under their labels, each scaled up by an integer factor (nearest neighbour: pixels stay
+    sharp) to at least MONTAGE_PANEL_PIXELS wide, so that a raw-size sample grid is as readable as the eval's."""
+    images = []
+    for _, png in pictures:
+        with Image.open(png) as picture:
+            images.append(picture.convert('RGB'))
+    width = max(image.width for image in images)
+    scale = max(1, -(-MONTAGE_PANEL_PIXELS // width))
+    columns = columns if width < 2 * max(image.height for image in images) else 2  # wide pictures two to a row
+    font = ImageFont.load_default(size=18)
+    label_height, gap = 28, 12
+    panel_w = width * scale
+    panel_h = max(image.height for image in images) * scale + label_height
+    rows = -(-len(images) // columns)
+    sheet = Image.new('RGB', (columns * (panel_w + gap) + gap, rows * (panel_h + gap) + gap), 'white')
+    draw = ImageDraw.Draw(sheet)
+    for i, ((label, _), image) in enumerate(zip(pictures, images)):
+        r, q = divmod(i, columns)
+        left, top = gap + q * (panel_w + gap), gap + r * (panel_h + gap)
+        draw.text((left + panel_w / 2, top + label_height / 2), label, fill='black', font=font, anchor='mm')
+        scaled = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+        sheet.paste(scaled, (left, top + label_height))
     # A 256-colour palette keeps the committed PNGs small (sample grids are mostly noise to a PNG compressor).
-    with Image.open(path) as picture:
-        picture.convert('RGB').quantize(256).save(path, optimize=True)
+    sheet.quantize(256).save(path, optimize=True)
 
 
 def write_report(root: str, out: str | None = None) -> list[str]:

@@ -1,0 +1,92 @@
+"""The README's Benchmarks table, built from the JSON the benchmarks write (benchmarks/results/*.json):
+
+    python benchmarks/readme_table.py            # print it
+    python benchmarks/readme_table.py --write    # put it into README.md between the benchmarks markers
+
+tests/test_readme.py fails when README.md does not hold exactly this table, so a figure edited by hand, or left from
+an older run, is caught.
+"""
+
+import argparse
+import json
+import os
+import re
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+README = os.path.join(HERE, '..', 'README.md')
+BEGIN, END = '<!-- benchmarks:begin (python benchmarks/readme_table.py --write) -->', '<!-- benchmarks:end -->'
+
+
+def load(name: str, results: str) -> dict:
+    with open(os.path.join(results, f'{name}.json')) as f:
+        return json.load(f)
+
+
+def rows_of(record: dict, what: str | None = None) -> list[dict]:
+    return [r for r in record['rows'] if what is None or r.get('what') == what]
+
+
+def pair(rows, ours, theirs, fmt) -> str:
+    return ' / '.join(f'{fmt.format(r[ours])} vs {fmt.format(r[theirs])}' for r in rows)
+
+
+def ratios(rows) -> str:
+    return '**' + ' / '.join(f'{r["ratio"]:.2f}x' for r in rows) + '**'
+
+
+def table(results: str = os.path.join(HERE, 'results')) -> str:
+    speed, step, startup = (load(n, results) for n in ('metrics_speed', 'vs_pytorch', 'startup'))
+    ms = [r for r in rows_of(speed, 'ms_ssim') if 'ratio' in r]
+    small = rows_of(speed, 'ms_ssim_small')
+    inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
+    sizes = ' / '.join(f'{r["size"]}x{r["size"]}x3' for r in ms)
+    small_rates = ' / '.join(f'{r["ours"]:,.0f}' for r in small)
+    nets = ' / '.join(f'`{os.path.basename(r["config"])[:-3]}`' for r in step['rows'])
+    lines = [
+        '| what | aegan vs the alternative, same run | command |',
+        '|---|---|---|',
+        f'| MS-SSIM {sizes}, {ms[0]["pairs"]} pairs | {pair(ms, "ours", "theirs", "{:,.0f}")} pairs/s '
+        f'({ms[0]["alternative"]}): {ratios(ms)} | `{speed["command"]}` |',
+        f'| MS-SSIM {" / ".join(str(r["size"]) for r in small)} px (`shrink_filter`; TF refuses < 176 px) | '
+        f'{small_rates} pairs/s, aegan alone | `{speed["command"]}` |',
+        f'| Inception forward, 32 px uint8 -> 299, batch {" / ".join(str(r["batch"]) for r in inc)} | '
+        f'{pair(inc, "ours", "theirs", "{:,.1f}")} images/s ({inc[0]["alternative"]}, same resize): {ratios(inc)} '
+        f'| `{speed["command"]}` |',
+        f'| α-GAN iteration, batch {step["rows"][0]["batch"]}, '
+        f'{nets} nets | '
+        f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms (the {step["rows"][0]["alternative"]} twin): '
+        f'{ratios(step["rows"])} | `{step["command"]}` |',
+        f'| first call of that α-GAN step (compile) | '
+        f'{pair(step["rows"], "first_call_ours_s", "first_call_theirs_s", "{:.1f}")} s | `{step["command"]}` |',
+        *(
+            f'| 2-step `aegan.train` of `{os.path.basename(r["config"])[:-3]}`, compilation cache off / cold / warm '
+            f'| {r["off_s"]:.1f} / {r["cold_s"]:.1f} / {r["warm_s"]:.1f} s | `{startup["command"]}` |'
+            for r in startup['rows']
+        ),
+    ]
+    sources = ', '.join(
+        f'{os.path.basename(r["command"].split()[1])} {r["date"]} ({r["machine"]}; '
+        + ', '.join(f'{k} {v}' for k, v in r['versions'].items())
+        + ')'
+        for r in (speed, step, startup)
+    )
+    return '\n'.join([*lines, '', f'Measured: {sources}.'])
+
+
+def write(path: str = README) -> None:
+    with open(path) as f:
+        text = f.read()
+    pattern = re.compile(re.escape(BEGIN) + r'.*?' + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f'{path} has no {BEGIN} ... {END} block to fill.')
+    with open(path, 'w') as f:
+        f.write(pattern.sub(lambda _: f'{BEGIN}\n{table()}\n{END}', text))
+
+
+if __name__ == '__main__':
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--write', action='store_true', help='write the table into README.md')
+    if parser.parse_args().write:
+        write()
+    else:
+        print(table())

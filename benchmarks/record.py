@@ -1,0 +1,33 @@
+"""The JSON each benchmark writes beside what it prints (benchmarks/results/<script>.json): its command, date,
+machine and rows. benchmarks/readme_table.py builds the README's Benchmarks table from these files, and
+tests/test_readme.py checks that the README holds exactly that table, so no figure there is typed by hand."""
+
+import datetime
+import json
+import os
+import platform
+import sys
+
+import jax
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
+
+
+def default_path(script: str) -> str:
+    return os.path.join(RESULTS, os.path.splitext(os.path.basename(script))[0] + '.json')
+
+
+def write(path: str, rows: list[dict], **versions) -> None:
+    """Writes {'command', 'date', 'machine', 'versions', 'rows'} atomically to `path`."""
+    record = {
+        'command': 'python ' + ' '.join([os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
+        'date': datetime.date.today().isoformat(),
+        'machine': f'{platform.machine()}, {os.cpu_count()} CPUs, {jax.default_backend()} x {jax.device_count()}',
+        'versions': {'jax': jax.__version__, **versions},
+        'rows': rows,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(record, f, indent=1)
+    os.replace(path + '.tmp', path)
+    print(f'Wrote {path}')

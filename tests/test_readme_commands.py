@@ -1,0 +1,226 @@
+"""Every shell command of README.md and launch/README.md runs as written (docs rot silently when nothing runs them).
+
+A command is a line of a code block (fenced, or indented 4+ spaces) whose first word, after `VAR=value`
+assignments, is `python`, `pip`, `tensorboard`, `bash`, `ruff`, `sbatch`, `export` or a `launch/*.sh` script; `\\`
+continues a line and `&&` chains run in order. Each runs in a shell from the repository root with these
+substitutions and nothing else (the README's "Commands in this README are tested" says the same):
+
+1. workdirs: every `/tmp/` becomes this test's temporary directory;
+2. steps: `python -m aegan.train` and `launch/local_multiprocess.sh` get `--config.num_train_steps=20`, the SLURM
+   job gets it through the script's `TRAIN_ARGS`; `python -m aegan.study --suite=...` gets `--steps=20` and, as
+   a number of runs, `--methods=alphagan --seeds=0` (one of its 55 runs, with its PPGN eval;
+   tests/test_study.py runs several);
+3. `pip install X` runs as `pip install --dry-run X`: it resolves every requirement on the index without replacing
+   the installed package under the tests running beside it;
+4. `tensorboard --logdir=D` gets `--host=127.0.0.1 --port=<free>` and runs until its scalar and image tags have been
+   read over HTTP, then is stopped.
+
+The commands that are not run are listed in NOT_RUN with the reason; a command that is neither run nor listed
+fails `test_every_command_is_run_or_listed_with_a_reason`. The demo's eval trains the real mode counter (6,000
+steps; the longest command here). `python -m pytest tests/test_readme_commands.py -s` prints each command, its exit
+status and its wall time.
+"""
+
+import glob
+import json
+import os
+import pathlib
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+STEPS = 20
+COMMAND_WORDS = re.compile(r'^(python|pip|tensorboard|bash|ruff|sbatch|export|launch/\S+\.sh)\b')
+NOT_RUN = {
+    'python -m pytest -q -n 2 --dist loadgroup tests': 'it is this suite: .ci/run runs that line (test_readme.py)',
+    "python -c \"import tensorflow_datasets as tfds; tfds.builder('cifar10'": 'downloads CIFAR-10 (no internet in CI); '
+    'tests/test_tfds.py prepares the same builders on synthetic files',
+    'sbatch launch/slurm_gpu.sbatch': "asks for the script's GPUs and 8 tasks a node, which the local cluster lacks; "
+    'the same script runs below with CPU resources',
+    'CONFIG=experiments/dcgan_celeb_a.py WORKDIR=/shared/runs/dcgan_celeb_a': 'GPUs, /shared storage and prepared '
+    'CelebA; the same script runs with CPU resources in the local SLURM block',
+    'launch/tpu_vm.sh': 'needs gcloud and a TPU; tests/test_launch.py runs it with a fake gcloud',
+}
+FILES = ('README.md', 'launch/README.md')
+
+
+def strip_comment(line: str) -> str:
+    return re.sub(r'\s+#\s.*$', '', line).strip()
+
+
+def blocks(text: str) -> list[list[tuple[int, str]]]:
+    """The command lines of each code block, as (line number, command), continuations joined."""
+    lines, found, current, fenced = text.splitlines(), [], [], False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        in_block = fenced or re.match(r'^ {4,}\S', line)
+        if line.strip().startswith('```'):
+            fenced = not fenced
+        elif in_block:
+            number, command = i + 1, line.strip()
+            while command.endswith('\\') and i + 1 < len(lines):
+                i += 1
+                command = command[:-1].rstrip() + ' ' + lines[i].strip()
+            words = strip_comment(command).split()
+            while words and re.match(r'^[A-Z_]+=', words[0]):
+                words = words[1:]
+            if words and COMMAND_WORDS.match(' '.join(words)):
+                current.append((number, strip_comment(command)))
+        if not in_block and current:
+            found.append(current)
+            current = []
+        i += 1
+    return found + ([current] if current else [])
+
+
+def all_blocks(repo) -> list[tuple[str, list[tuple[int, str]]]]:
+    return [(name, block) for name in FILES for block in blocks((repo / name).read_text())]
+
+
+def reason_not_run(command: str) -> str | None:
+    return next((why for prefix, why in NOT_RUN.items() if prefix in command), None)
+
+
+def substitute(command: str, tmp: str) -> str:
+    """Rules 1-3 of the module docstring."""
+    command = command.replace('/tmp/', f'{tmp}/')
+    steps = f'--config.num_train_steps={STEPS}'
+    if re.match(r'^python -m aegan\.train\b', command) or re.match(r'^launch/local_multiprocess\.sh\b', command):
+        command += f' {steps}'
+    if re.match(r'^python -m aegan\.study\b', command) and '--suite=' in command:
+        command += f' --steps={STEPS} --methods=alphagan --seeds=0'
+    if ' sbatch ' in f' {command} ':
+        command = f'TRAIN_ARGS={steps} {command}'
+    if command.startswith('pip install '):
+        command = 'pip install --dry-run ' + command[len('pip install ') :]
+    return command
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def read_tensorboard(command: str, env: dict, cwd) -> dict:
+    """Starts `command` on a free port, returns {'scalars': tags, 'images': tags} of its runs, then stops it."""
+    port = free_port()
+    server = subprocess.Popen(
+        shlex.split(command) + ['--host=127.0.0.1', f'--port={port}'],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                tags = {}
+                for plugin in ('scalars', 'images'):
+                    url = f'http://127.0.0.1:{port}/data/plugin/{plugin}/tags'
+                    with urllib.request.urlopen(url, timeout=10) as response:
+                        tags[plugin] = json.load(response)
+                return tags
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    raise AssertionError(f'tensorboard did not serve: {server.communicate()[0][-2000:]}') from None
+                time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run_block(repo, tmp_path, block, env) -> list[tuple[str, int, float]]:
+    """Runs every command of the block in order; returns (command as run, exit status, seconds) and stops at the
+    first failure (the assertion names it, with its output)."""
+    ran = []
+    for number, line in block:
+        for part in line.split(' && '):
+            if reason_not_run(part):
+                print(f'NOT RUN  {part}  ({reason_not_run(part)})')
+                continue
+            command = substitute(part, str(tmp_path))
+            start = time.time()
+            if command.startswith('export '):
+                name, value = command[len('export ') :].split('=', 1)
+                env[name] = value
+                status, output = 0, ''
+            elif command.startswith('tensorboard '):
+                tags = read_tensorboard(command, env, repo)
+                status, output = 0, json.dumps(tags)[:300]
+                assert tags['scalars'] and tags['images'], f'tensorboard shows no scalars or images: {tags}'
+                run = next(iter(tags['scalars']))
+                assert any(tag.startswith('eval/') for tag in tags['scalars'][run]) and 'samples' in tags['images'][run]
+            else:
+                done = subprocess.run(
+                    command, shell=True, cwd=repo, env=env, capture_output=True, text=True, timeout=900
+                )
+                status, output = done.returncode, done.stdout[-3000:] + done.stderr[-3000:]
+            seconds = time.time() - start
+            print(f'{status:>3}  {seconds:6.1f} s  {command}')
+            ran.append((command, status, seconds))
+            assert status == 0, f'line {number}: `{command}` exited {status}:\n{output}'
+    return ran
+
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+BLOCKS = {f'{name}:{block[0][0]}': block for name, block in all_blocks(REPO)}  # 'README.md:27': [(27, cmd), ...]
+SLURM_BLOCKS = [key for key, block in BLOCKS.items() if any('local_slurm.sh start' in c for _, c in block)]
+
+
+def test_every_command_is_run_or_listed_with_a_reason(repo):
+    commands = [part for block in BLOCKS.values() for part in parts(block)]
+    assert len(commands) >= 20, commands  # the extraction still finds the READMEs' commands
+    for prefix in NOT_RUN:
+        assert any(prefix in c for c in commands), f'NOT_RUN lists {prefix!r}, which no README has any more'
+    for command in commands:
+        words = command.split()
+        while re.match(r'^[A-Z_]+=', words[0]):
+            words = words[1:]
+        assert reason_not_run(command) or COMMAND_WORDS.match(' '.join(words)), command
+
+
+def parts(block) -> list[str]:
+    return [part for _, line in block for part in line.split(' && ')]
+
+
+RUNNABLE = [k for k in BLOCKS if k not in SLURM_BLOCKS and not all(map(reason_not_run, parts(BLOCKS[k])))]
+
+
+@pytest.mark.parametrize('key', RUNNABLE)
+def test_readme_block_runs_as_written(key, repo, tmp_path):
+    env = {**os.environ, 'PATH': f'{os.path.dirname(sys.executable)}:{os.environ["PATH"]}'}
+    ran = run_block(repo, tmp_path, BLOCKS[key], env)
+    print(f'{key}: {len(ran)} commands in {sum(s for _, _, s in ran):.0f} s')
+
+
+@pytest.mark.xdist_group('slurm')  # one SLURM cluster per machine: the worker that runs tests/test_slurm.py
+@pytest.mark.parametrize('key', SLURM_BLOCKS)
+def test_readme_slurm_block_runs_as_written(key, repo, tmp_path):
+    env = {**os.environ, 'PATH': f'{os.path.dirname(sys.executable)}:{os.environ["PATH"]}'}
+    block = BLOCKS[key]
+    start = substitute(block[0][1], str(tmp_path))
+    started = subprocess.run(start, shell=True, cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    if started.returncode == 2:
+        pytest.skip(started.stderr.strip())
+    print(f'{started.returncode:>3}  {start}')
+    job_logs = set(glob.glob(str(repo / 'aegan-*.out')))  # the script's --output=%x-%j.out lands in the cwd
+    try:
+        assert started.returncode == 0, started.stderr
+        ran = run_block(repo, tmp_path, block[1:], env)
+        assert any(' sbatch ' in f' {c} ' and status == 0 for c, status, _ in ran)
+        assert os.path.isdir(tmp_path / 'ring8' / 'checkpoints' / str(STEPS))
+    finally:
+        stop = [c for _, c in block if 'local_slurm.sh stop' in c]
+        subprocess.run(substitute(stop[0], str(tmp_path)), shell=True, cwd=repo, env=env, timeout=60)
+        for log in set(glob.glob(str(repo / 'aegan-*.out'))) - job_logs:
+            os.replace(log, tmp_path / os.path.basename(log))  # kept with the test's files, out of the repository
