@@ -10,6 +10,7 @@ import sys
 import jax
 import numpy as np
 import pytest
+from PIL import Image
 
 from aegan import checkpointing, evaluators, runs, samplers, trainer
 from aegan import eval as aegan_eval
@@ -159,7 +160,10 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     assert written['settings']['inception']['sha256'] == inception.sha256_of(weights)
     assert written['settings']['mode_coverage']['classifier'] == clf
     assert written['num_samples'] == 24 and written['settings']['seed'] == 0
-    assert [os.path.basename(p) for p in written['plots']] == ['eval_10.png', 'eval_10_modes.png']
+    pictures = ['eval_10.png', 'eval_10_modes.png', 'eval_10_reconstructions.png']
+    assert [os.path.basename(p) for p in written['plots']] == pictures
+    with Image.open(os.path.join(os.path.dirname(result['json']), pictures[-1])) as picture:
+        assert picture.size[0] == 4 * (2 * 84 + 6) + 6  # 4 labelled original | reconstruction pairs a row, 28 px x 3
     # The reference statistics were computed once and cached.
     assert len([p for p in os.listdir(tmp_path / 'cache') if p.startswith('fid_stats_')]) == 1
 
