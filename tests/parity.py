@@ -10,7 +10,6 @@ Needs the `parity` extra: pip install -e '.[parity]'.
 """
 
 import dataclasses
-import hashlib
 import json
 import os
 import subprocess
@@ -73,11 +72,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def source_digests() -> dict:
-    def digest(path):
-        with open(os.path.join(REPO, path), 'rb') as f:
-            return hashlib.file_digest(f, 'sha256').hexdigest()
-
-    return {path: digest(path) for path in GUARDED_SOURCES}
+    return {path: inception.sha256_of(os.path.join(REPO, path)) for path in GUARDED_SOURCES}
 
 
 def tolerance(row: dict) -> float:

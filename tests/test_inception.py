@@ -179,15 +179,12 @@ def test_the_parity_record_is_of_the_current_metric_code(repo):
     """results/parity holds the agreement with torch-fidelity / pytorch-fid / prdc (tests/parity.py, which needs the
     parity extra and is not run by CI). It records the sha256 of the code it vouches for; when that code changes, the
     record no longer describes it and must be measured again."""
-    import hashlib
     import json
 
     record = json.loads((repo / 'results' / 'parity' / 'parity.json').read_text())
     assert 'src/aegan/metrics/inception.py' in record['sources']
     for path, digest in record['sources'].items():
-        with open(repo / path, 'rb') as f:
-            current = hashlib.file_digest(f, 'sha256').hexdigest()
-        assert current == digest, (
+        assert inception.sha256_of(repo / path) == digest, (
             f'{path} changed since results/parity was measured: run '
             "pip install -e '.[parity]' && python tests/parity.py results/parity"
         )

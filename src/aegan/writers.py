@@ -112,10 +112,13 @@ def save_scatter(path: str, points: np.ndarray, centers: np.ndarray | None = Non
 
 
 def image_grid(images: np.ndarray, columns: int | None = None, scale: int = 1, border: int = 1, border_value: int = 0):
-    """[n, h, w, c] in [-1, 1] -> one uint8 image: `columns` (default: square-ish) cells of `scale` x the images
-    (nearest neighbour), `border` px of `border_value` between and around them. Defaults: the raw-size grid that
-    TensorBoard shows."""
-    images = to_uint8(images)
+    """[n, h, w, c] in [-1, 1] -> one uint8 image (`tile`). Defaults: the raw-size grid that TensorBoard shows."""
+    return tile(to_uint8(images), columns, scale, border, border_value)
+
+
+def tile(images: np.ndarray, columns: int | None = None, scale: int = 1, border: int = 1, border_value: int = 0):
+    """uint8 [n, h, w, c] -> one uint8 image: `columns` (default: square-ish) cells of `scale` x the images (nearest
+    neighbour), `border` px of `border_value` between and around them."""
     if scale > 1:
         images = images.repeat(scale, axis=1).repeat(scale, axis=2)
     n, h, w, c = images.shape
@@ -148,13 +151,10 @@ def labelled_pairs(originals: np.ndarray, reconstructions: np.ndarray, pairs_per
     right, a wider gap between pairs), under a header that labels every pair column 'original | reconstruction'."""
     if originals.shape != reconstructions.shape:
         raise ValueError(f'{originals.shape} originals but {reconstructions.shape} reconstructions.')
-    scale = readable_scale(max(originals.shape[1:3]))
-    pairs = [image_grid(np.stack([o, r]), columns=2, scale=scale, border=0) for o, r in zip(originals, reconstructions)]
-    pair_width = pairs[0].shape[1]
-    gap = 6
-    body = image_grid(
-        (np.stack(pairs).astype(np.float32) / 127.5) - 1.0, columns=pairs_per_row, border=gap, border_value=128
-    )
+    scale, gap = readable_scale(max(originals.shape[1:3])), 6
+    pairs = np.concatenate([to_uint8(originals), to_uint8(reconstructions)], axis=2)  # [n, h, 2w, c]: side by side
+    pair_width = pairs.shape[2] * scale
+    body = tile(pairs, pairs_per_row, scale, border=gap, border_value=128)
     font = ImageFont.load_default(size=max(10, min(16, pair_width // 14)))
     header_height = font.getbbox('Ag')[3] + 8
     header = Image.new('L' if body.shape[-1] == 1 else 'RGB', (body.shape[1], header_height), 'white')
