@@ -8,12 +8,19 @@
     pip install -e '.[bench]'
     python benchmarks/metrics_speed.py [--pairs 256] [--inception_batch 25,50,100]
 
+Where torchmetrics is installed, its `multiscale_structural_similarity_index_measure` (the PyTorch user's MS-SSIM,
+normalize='relu' as TF) is a second MS-SSIM alternative, with its largest difference from ours on correlated pairs.
+On a GPU (JAX's backend 'gpu', torch.cuda available) everything runs there, inputs already on the device, torch in
+full float32 (TF32 off) as our metrics are ('highest'); TensorFlow is then left out (it would run on the CPU).
+`--ms_ssim_chunks 8,64,256` also times our MS-SSIM at those `pairs_per_chunk`.
+
 The Inception networks have random weights of the real shapes (the real file cannot be downloaded here; speed does
 not depend on the values). First calls (compilation) are excluded; each figure is the best of 3. Reported, not
 asserted.
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -28,6 +35,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import record  # noqa: E402
 
 from aegan.metrics import inception, ms_ssim  # noqa: E402
+
+
+def torch_device():
+    """'cuda' when JAX runs on a GPU and torch sees one (then full float32, as our metrics), else 'cpu'; or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(os.cpu_count())
+    if jax.default_backend() != 'gpu' or not torch.cuda.is_available():
+        return 'cpu'
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True
+    return 'cuda'
+
+
+def synchronized(device, fn):
+    """`fn` followed by waiting for the GPU, so that a timing includes the work it queued."""
+    import torch
+
+    def run():
+        out = fn()
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        return out
+
+    return run
 
 
 def timed(fn, repeats=3):
@@ -56,32 +90,73 @@ def import_torchvision():
     return torchvision
 
 
-def ms_ssim_rows(pairs, rng):
-    rows = []
+def ms_ssim_alternatives(device):
+    """{name: fn(a, b) -> [B] numpy} for the MS-SSIM implementations installed here, of [B, H, W, C] numpy pairs."""
+    alternatives = {}
+    if device != 'cuda':
+        try:
+            import tensorflow as tf
+
+            alternatives[f'tf.image.ssim_multiscale {tf.__version__}'] = lambda a, b: (
+                lambda: tf.image.ssim_multiscale(a, b, 255.0).numpy()
+            )
+        except ImportError:
+            pass
     try:
-        import tensorflow as tf
+        import torch
+        import torchmetrics
+        from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as tm_ms_ssim
     except ImportError:
-        tf = None
+        return alternatives
+
+    def torchmetrics_ms_ssim(a, b):
+        a, b = (torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device) for x in (a, b))
+        score = lambda: tm_ms_ssim(a, b, data_range=255.0, reduction='none', normalize='relu').cpu().numpy()
+        return synchronized(device, score)
+
+    alternatives[f'torchmetrics {torchmetrics.__version__} MS-SSIM ({device})'] = torchmetrics_ms_ssim
+    return alternatives
+
+
+def ms_ssim_rows(pairs, rng, device, chunks):
+    rows = []
+    alternatives = ms_ssim_alternatives(device)
     for size in (176, 256):
-        a, b = (rng.uniform(0, 255, (pairs, size, size, 3)).astype(np.float32) for _ in range(2))
-        ours = pairs / timed(lambda a=a, b=b: np.asarray(ms_ssim.ms_ssim(a, b, 255.0)))
-        line = f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s'
-        row = dict(what='ms_ssim', size=size, pairs=pairs, ours=ours)
-        if tf is not None:
-            theirs = pairs / timed(lambda a=a, b=b: tf.image.ssim_multiscale(a, b, 255.0).numpy())
-            line += f', tf.image.ssim_multiscale {theirs:,.0f} pairs/s -> {ours / theirs:.2f}x'
-            row.update(theirs=theirs, ratio=ours / theirs, alternative=f'tf.image.ssim_multiscale {tf.__version__}')
-        print(line, flush=True)
-        rows.append(row)
+        a = rng.uniform(0, 255, (pairs, size, size, 3)).astype(np.float32)
+        b = np.clip(a + rng.normal(0, 40, a.shape), 0, 255).astype(np.float32)  # correlated: MS-SSIM well above 0
+        a_dev, b_dev = jax.device_put(a), jax.device_put(b)
+        ours_fn = lambda a=a_dev, b=b_dev, chunk=None: np.asarray(ms_ssim.ms_ssim(a, b, 255.0, pairs_per_chunk=chunk))
+        ours = pairs / timed(ours_fn)
+        ours_values = ours_fn()
+        for chunk in chunks:
+            rate = pairs / timed(functools.partial(ours_fn, chunk=chunk))
+            print(f'MS-SSIM {size}x{size}x3, {pairs} pairs, pairs_per_chunk {chunk}: ours {rate:,.0f} pairs/s')
+            rows.append(dict(what='ms_ssim_chunk', size=size, pairs=pairs, chunk=chunk, ours=rate))
+        if not alternatives:
+            print(f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s', flush=True)
+            rows.append(dict(what='ms_ssim', size=size, pairs=pairs, ours=ours))
+        for name, make in alternatives.items():
+            theirs_fn = make(a, b)
+            theirs = pairs / timed(theirs_fn)
+            difference = float(np.max(np.abs(theirs_fn() - ours_values)))
+            print(
+                f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s, {name} {theirs:,.0f} pairs/s '
+                f'-> {ours / theirs:.2f}x (largest difference {difference:.1e})',
+                flush=True,
+            )
+            rows.append(
+                dict(what='ms_ssim', size=size, pairs=pairs, ours=ours, theirs=theirs, ratio=ours / theirs)
+                | dict(alternative=name, max_abs_difference=difference)
+            )
     for size in (28, 32, 64):
-        a, b = (rng.uniform(0, 255, (pairs, size, size, 3)).astype(np.float32) for _ in range(2))
+        a, b = (jax.device_put(rng.uniform(0, 255, (pairs, size, size, 3)).astype(np.float32)) for _ in range(2))
         ours = pairs / timed(lambda a=a, b=b: np.asarray(ms_ssim.ms_ssim(a, b, 255.0, small_images='shrink_filter')))
         print(f'MS-SSIM {size}x{size}x3 (shrink_filter; TF cannot), {pairs} pairs: ours {ours:,.0f} pairs/s')
         rows.append(dict(what='ms_ssim_small', size=size, pairs=pairs, ours=ours))
     return rows
 
 
-def inception_rows(batches, rng, torchvision):
+def inception_rows(batches, rng, torchvision, device):
     rows = []
     from test_inception import make_fake_state_dict
 
@@ -92,12 +167,11 @@ def inception_rows(batches, rng, torchvision):
     if torchvision is not None:
         import torch
 
-        torch.set_num_threads(os.cpu_count())
-        net = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False).eval()
+        net = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False).eval().to(device)
 
         def theirs(images):
             with torch.no_grad():
-                x = torch.from_numpy(images).permute(0, 3, 1, 2).float()
+                x = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float()
                 x = torch.nn.functional.interpolate(x, size=(299, 299), mode='bilinear', align_corners=False)
                 return net((x - 128.0) / 128.0)
 
@@ -107,7 +181,7 @@ def inception_rows(batches, rng, torchvision):
         line = f'Inception 32x32 uint8 -> 299, batch {batch}: ours {ours:,.1f} images/s'
         row = dict(what='inception', batch=batch, ours=ours)
         if torchvision is not None:
-            tv = batch / timed(lambda images=images: theirs(images))
+            tv = batch / timed(synchronized(device, lambda images=images: theirs(images)))
             line += f', torchvision {torchvision.__version__} inception_v3 {tv:,.1f} images/s -> {ours / tv:.2f}x'
             row.update(theirs=tv, ratio=ours / tv, alternative=f'torchvision {torchvision.__version__} inception_v3')
         print(line, flush=True)
@@ -120,17 +194,19 @@ def main():
     parser.add_argument('--pairs', type=int, default=256)
     parser.add_argument('--inception_batch', default='25,50,100')
     parser.add_argument('--skip', default='', help='comma-separated: ms_ssim, inception')
+    parser.add_argument('--ms_ssim_chunks', default='', help='comma-separated pairs_per_chunk values to time too')
     parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
     # torch before TensorFlow: the other order segfaults in torchvision's import (PyTorch 2.14.1, TensorFlow 2.21).
     torchvision = import_torchvision() if 'inception' not in args.skip else None
+    device = torch_device()
     rows = []
     if 'ms_ssim' not in args.skip:
-        rows += ms_ssim_rows(args.pairs, rng)
+        rows += ms_ssim_rows(args.pairs, rng, device, [int(c) for c in args.ms_ssim_chunks.split(',') if c])
     if 'inception' not in args.skip:
-        rows += inception_rows([int(b) for b in args.inception_batch.split(',')], rng, torchvision)
+        rows += inception_rows([int(b) for b in args.inception_batch.split(',')], rng, torchvision, device)
     record.write(args.out, rows)
 
 

@@ -1,7 +1,7 @@
 """Where one training iteration spends its time: `jax.profiler` trace of a config's `update` on random data, summed
 per XLA op kind (the op name without its `.N` suffix).
 
-    python benchmarks/profile_step.py experiments/alphagan_stacked_mnist.py [--steps 5] [--top 15]
+    python benchmarks/profile_step.py experiments/alphagan_stacked_mnist.py [--steps 5] [--top 15] [--batch_size N]
 
 On XLA:CPU, `ynn_fusion` ops are the convolutions and matmuls (with fused elementwise work) that XLA hands to its
 YNNPACK kernels; `convolution*` ops are XLA's own convolution emitter; `*_fusion` the rest of the elementwise
@@ -26,8 +26,9 @@ def main():
     parser.add_argument('config')
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--top', type=int, default=15)
+    parser.add_argument('--batch_size', type=int, default=None)
     args = parser.parse_args()
-    config, shape = load_config_and_shape(args.config)
+    config, shape = load_config_and_shape(args.config, args.batch_size)
     state, step, x, key = build_step(config, shape)
     for _ in range(3):  # compile and warm up
         state, metrics = step(state, x, key)

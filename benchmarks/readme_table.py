@@ -30,13 +30,34 @@ def pair(rows, ours, theirs, fmt) -> str:
     return ' / '.join(f'{fmt.format(r[ours])} vs {fmt.format(r[theirs])}' for r in rows)
 
 
+def joined(rows, fmt) -> str:
+    return ' / '.join(fmt.format(**r) for r in rows)
+
+
 def ratios(rows) -> str:
     return '**' + ' / '.join(f'{r["ratio"]:.2f}x' for r in rows) + '**'
 
 
 def table(results: str = os.path.join(HERE, 'results')) -> str:
+    """The CPU table, then the GPU one where benchmarks/results/gpu/ holds `bash benchmarks/gpu.sh`'s records."""
+    text = cpu_table(results)
+    if os.path.isdir(os.path.join(results, 'gpu')):
+        text += '\n\n' + gpu_table(os.path.join(results, 'gpu'))
+    return text
+
+
+def sources(records) -> str:
+    return ', '.join(
+        f'{os.path.basename(r["command"].split()[1])} {r["date"]} ({r["machine"]}; '
+        + ', '.join(f'{k} {v}' for k, v in r['versions'].items())
+        + ')'
+        for r in records
+    )
+
+
+def cpu_table(results: str) -> str:
     speed, step, startup = (load(n, results) for n in ('metrics_speed', 'vs_pytorch', 'startup'))
-    ms = [r for r in rows_of(speed, 'ms_ssim') if 'ratio' in r]
+    ms = [r for r in rows_of(speed, 'ms_ssim') if r.get('alternative', '').startswith('tf.image')]
     small = rows_of(speed, 'ms_ssim_small')
     inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
     sizes = ' / '.join(f'{r["size"]}x{r["size"]}x3' for r in ms)
@@ -49,7 +70,7 @@ def table(results: str = os.path.join(HERE, 'results')) -> str:
         f'({ms[0]["alternative"]}): {ratios(ms)} | `{speed["command"]}` |',
         f'| MS-SSIM {" / ".join(str(r["size"]) for r in small)} px (`shrink_filter`; TF refuses < 176 px) | '
         f'{small_rates} pairs/s, aegan alone | `{speed["command"]}` |',
-        f'| Inception forward, 32 px uint8 -> 299, batch {" / ".join(str(r["batch"]) for r in inc)} | '
+        f'| Inception forward, 32 px uint8 -> 299, batch {joined(inc, "{batch}")} | '
         f'{pair(inc, "ours", "theirs", "{:,.1f}")} images/s ({inc[0]["alternative"]}, same resize): {ratios(inc)} '
         f'| `{speed["command"]}` |',
         f'| α-GAN iteration, batch {step["rows"][0]["batch"]}, '
@@ -64,13 +85,41 @@ def table(results: str = os.path.join(HERE, 'results')) -> str:
             for r in startup['rows']
         ),
     ]
-    sources = ', '.join(
-        f'{os.path.basename(r["command"].split()[1])} {r["date"]} ({r["machine"]}; '
-        + ', '.join(f'{k} {v}' for k, v in r['versions'].items())
-        + ')'
-        for r in (speed, step, startup)
-    )
-    return '\n'.join([*lines, '', f'Measured: {sources}.'])
+    return '\n'.join([*lines, '', f'Measured: {sources((speed, step, startup))}.'])
+
+
+def gpu_table(results: str) -> str:
+    """`bash benchmarks/gpu.sh`'s records: the same comparisons on one GPU, both sides on the card."""
+    speed = load('metrics_speed', results)
+    steps = [load(n, results) for n in ('vs_pytorch', 'vs_pytorch_batch512', 'vs_pytorch_batch512_tf32')]
+    ms = [r for r in rows_of(speed, 'ms_ssim') if 'ratio' in r]
+    chunk = rows_of(speed, 'ms_ssim_chunk')
+    small = rows_of(speed, 'ms_ssim_small')
+    inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
+    command = '`bash benchmarks/gpu.sh`'
+    lines = [
+        '| what (one GPU) | aegan vs the alternative, same run | command |',
+        '|---|---|---|',
+        f'| MS-SSIM {joined(ms, "{size}x{size}x3")}, {ms[0]["pairs"]} pairs | '
+        f'{pair(ms, "ours", "theirs", "{:,.0f}")} pairs/s ({ms[0]["alternative"]}; largest difference '
+        f'{max(r["max_abs_difference"] for r in ms):.0e}, see below): {ratios(ms)} | {command} |',
+        f'| MS-SSIM, same sizes, CPU chunking (`pairs_per_chunk` {chunk[0]["chunk"]}) | '
+        f'{joined(chunk, "{ours:,.0f}")} pairs/s, aegan alone | {command} |',
+        f'| MS-SSIM {joined(small, "{size}")} px (`shrink_filter`) | '
+        f'{joined(small, "{ours:,.0f}")} pairs/s, aegan alone | {command} |',
+        f'| Inception forward, 32 px uint8 -> 299, batch {joined(inc, "{batch}")} | '
+        f'{pair(inc, "ours", "theirs", "{:,.0f}")} images/s ({inc[0]["alternative"]}, same resize, both full '
+        f'float32): {ratios(inc)} | {command} |',
+    ]
+    for row in [r for record in steps for r in record['rows']]:
+        lines.append(
+            f'| α-GAN iteration, `{os.path.basename(row["config"])[:-3]}` nets, batch {row["batch"]}, '
+            f'{row["precision"]} | {row["ours_images_per_s"]:,.0f} vs {row["theirs_images_per_s"]:,.0f} images/s '
+            f'({row["ours_ms"]:.1f} vs {row["theirs_ms"]:.1f} ms; the {row["alternative"]} twin): '
+            f'**{row["ratio"]:.2f}x**; first call {row["first_call_ours_s"]:.0f} vs {row["first_call_theirs_s"]:.1f} s '
+            f'| {command} |'
+        )
+    return '\n'.join([*lines, '', f'Measured: {sources((speed, *steps))}.'])
 
 
 def write(path: str = README) -> None:

@@ -17,12 +17,18 @@ def default_path(script: str) -> str:
     return os.path.join(RESULTS, os.path.splitext(os.path.basename(script))[0] + '.json')
 
 
+def machine() -> str:
+    """'x86_64, 2 CPUs, cpu x 1', or with the accelerator's name: '..., gpu x 1 (NVIDIA H200)'."""
+    text = f'{platform.machine()}, {os.cpu_count()} CPUs, {jax.default_backend()} x {jax.device_count()}'
+    return text if jax.default_backend() == 'cpu' else f'{text} ({jax.devices()[0].device_kind})'
+
+
 def write(path: str, rows: list[dict], **versions) -> None:
     """Writes {'command', 'date', 'machine', 'versions', 'rows'} atomically to `path`."""
     record = {
         'command': 'python ' + ' '.join([os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
         'date': datetime.date.today().isoformat(),
-        'machine': f'{platform.machine()}, {os.cpu_count()} CPUs, {jax.default_backend()} x {jax.device_count()}',
+        'machine': machine(),
         'versions': {'jax': jax.__version__, **versions},
         'rows': rows,
     }

@@ -16,7 +16,7 @@ import numpy as np
 
 from aegan import data, methods, parallel
 
-SHAPES = {'cifar10': (32, 32, 3), 'celeb_a': (64, 64, 3)}
+SHAPES = {'stacked_mnist': (28, 28, 3), 'cifar10': (32, 32, 3), 'celeb_a': (64, 64, 3)}
 
 
 def load_config_and_shape(path, batch_size=None):

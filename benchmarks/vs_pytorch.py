@@ -11,6 +11,11 @@ optimizer, two backward passes), then D on x / G(E(x)) / G(z) and C on z / E(x),
 Random data of the dataset's shape; both sides use every CPU thread JAX does (torch.set_num_threads(os.cpu_count())).
 Medians over `--steps` steps after two warm-up steps; the first call (compile for aegan) is reported separately.
 Timing only: nothing is asserted.
+
+On a GPU (JAX's default backend 'gpu' and torch.cuda available) both sides run there, PyTorch with
+`cudnn.benchmark` on, and each step is waited on (block_until_ready / cuda.synchronize). `--precision` makes the
+float32 arithmetic the same on both sides: 'float32' = full float32 (JAX 'highest', PyTorch TF32 off), 'tf32' = TF32
+matrix units on both (JAX 'tensorfloat32', PyTorch allow_tf32 for matmul and cuDNN); on a CPU they are the same.
 """
 
 import argparse
@@ -22,9 +27,11 @@ import numpy as np
 import record
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
+PRECISIONS = {'float32': 'highest', 'tf32': 'tensorfloat32'}
 
-def torch_twin(config, shape):
-    """The four nets and one α-GAN iteration in PyTorch (NCHW). Returns `iteration(x)`."""
+
+def torch_twin(config, shape, device):
+    """The four nets and one α-GAN iteration in PyTorch (NCHW) on `device`. Returns `iteration(x)`."""
     import torch
     from torch import nn
 
@@ -72,6 +79,8 @@ def torch_twin(config, shape):
         'discriminator': downsampler(model.get('discriminator_width') or model.width, 1),
         'code_discriminator': mlp(model.code_disc_hidden),
     }
+    for net in nets.values():
+        net.to(device)
     optimizers = {
         name: torch.optim.Adam(
             net.parameters(),
@@ -86,7 +95,7 @@ def torch_twin(config, shape):
 
     def iteration(x):
         for _ in range(config.alphagan.generator_steps):
-            z = torch.randn(x.shape[0], z_dim)
+            z = torch.randn(x.shape[0], z_dim, device=device)
             z_hat = encoder(x)
             x_rec, x_gen = generator(z_hat), generator(z)
             rec = lam * (x - x_rec).abs().mean()
@@ -100,7 +109,7 @@ def torch_twin(config, shape):
                     p.grad = g
             optimizers['encoder'].step()
             optimizers['generator'].step()
-        z = torch.randn(x.shape[0], z_dim)
+        z = torch.randn(x.shape[0], z_dim, device=device)
         with torch.no_grad():
             z_hat = encoder(x)
             x_rec, x_gen = generator(z_hat), generator(z)
@@ -126,12 +135,26 @@ def median_seconds(fn, steps):
     return float(np.median(times))
 
 
-def compare(config_path, steps, batch_size):
+def torch_device(precision):
+    """'cuda' when JAX runs on a GPU and torch sees one (then with `precision`'s TF32 setting), else 'cpu'."""
     import torch
 
     torch.set_num_threads(os.cpu_count())
+    if jax.default_backend() != 'gpu' or not torch.cuda.is_available():
+        return 'cpu'
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = precision == 'tf32'
+    return 'cuda'
+
+
+def compare(config_path, steps, batch_size, precision):
+    import torch
+
+    device = torch_device(precision)
     config, shape = load_config_and_shape(config_path, batch_size)
     batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
+    if device == 'cuda':  # global, because the step is traced at its first call
+        jax.config.update('jax_default_matmul_precision', PRECISIONS[precision])
     state, step, x_jax, key = build_step(config, shape, batch)
     holder = {'state': state}
 
@@ -139,31 +162,42 @@ def compare(config_path, steps, batch_size):
         holder['state'], metrics = step(holder['state'], x_jax, key)
         jax.block_until_ready(metrics)
 
-    iteration = torch_twin(config, shape)
-    x_torch = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous()
+    twin = torch_twin(config, shape, device)
+    x_torch = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous().to(device)
+
+    def theirs():
+        twin(x_torch)
+        if device == 'cuda':
+            torch.cuda.synchronize()
 
     t0 = time.perf_counter()
     ours()
     first_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
-    iteration(x_torch)
+    theirs()
     first_theirs = time.perf_counter() - t0
-    ours(), iteration(x_torch)
+    ours(), theirs()
     # Interleaved halves, so that load on a shared machine hits both sides alike.
-    a1, b1 = median_seconds(ours, steps // 2), median_seconds(lambda: iteration(x_torch), steps // 2)
-    b2, a2 = median_seconds(lambda: iteration(x_torch), steps // 2), median_seconds(ours, steps // 2)
+    a1, b1 = median_seconds(ours, steps // 2), median_seconds(theirs, steps // 2)
+    b2, a2 = median_seconds(theirs, steps // 2), median_seconds(ours, steps // 2)
     a, b = (a1 + a2) / 2, (b1 + b2) / 2
+    where = f'{device}, {precision}' if device == 'cuda' else device
     print(
-        f'{config_path} (batch {config.batch_size}, {shape}): aegan {1e3 * a:.1f} ms/iteration, '
-        f'PyTorch {torch.__version__} {1e3 * b:.1f} ms -> aegan is {b / a:.2f}x PyTorch; '
+        f'{config_path} (batch {config.batch_size}, {shape}, {where}): aegan {1e3 * a:.2f} ms/iteration '
+        f'({config.batch_size / a:,.0f} images/s), PyTorch {torch.__version__} {1e3 * b:.2f} ms '
+        f'({config.batch_size / b:,.0f} images/s) -> aegan is {b / a:.2f}x PyTorch; '
         f'first call {first_ours:.1f} s vs {first_theirs:.1f} s',
         flush=True,
     )
     return dict(
         config=config_path,
         batch=config.batch_size,
+        device=device,
+        precision=precision if device == 'cuda' else 'float32',
         ours_ms=1e3 * a,
         theirs_ms=1e3 * b,
+        ours_images_per_s=config.batch_size / a,
+        theirs_images_per_s=config.batch_size / b,
         ratio=b / a,
         first_call_ours_s=first_ours,
         first_call_theirs_s=first_theirs,
@@ -176,10 +210,13 @@ def main():
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--batch_size', type=int, default=None)
+    parser.add_argument('--precision', default='float32', help='comma-separated, on a GPU: float32, tf32')
     parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
-    record.write(args.out, [compare(path, args.steps, args.batch_size) for path in args.configs])
+    precisions = args.precision.split(',') if jax.default_backend() == 'gpu' else ['float32']
+    rows = [compare(path, args.steps, args.batch_size, p) for p in precisions for path in args.configs]
+    record.write(args.out, rows)
 
 
 if __name__ == '__main__':

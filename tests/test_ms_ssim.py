@@ -32,6 +32,20 @@ def test_equals_tf_ssim_multiscale(shape, tf):
     assert np.all(np.asarray(ms_ssim.ms_ssim(x, x, 255.0)) == 1.0)  # exactly
 
 
+def test_chunking_does_not_change_the_result():
+    """`pairs_per_chunk` (8 on CPUs, 256 on accelerators) is speed only: each pair is scored alone, including in a
+    last chunk that the batch does not fill."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 255, (5, 64, 64, 3)).astype(np.float32)
+    y = np.clip(x + rng.normal(0, 30, x.shape), 0, 255).astype(np.float32)
+    one_at_a_time = np.asarray(ms_ssim.ms_ssim(x, y, 255.0, small_images='shrink_filter', pairs_per_chunk=1))
+    assert len(set(one_at_a_time.tolist())) == 5
+    for chunk in (2, 3, 8, 256):
+        chunked = ms_ssim.ms_ssim(x, y, 255.0, small_images='shrink_filter', pairs_per_chunk=chunk)
+        np.testing.assert_allclose(np.asarray(chunked), one_at_a_time, rtol=1e-6)
+    assert ms_ssim.default_pairs_per_chunk() == 8  # the CPU's
+
+
 def test_equals_tf_with_other_arguments_and_dtypes(tf):
     (x, y), (c, d), _ = image_pairs((2, 32, 32, 3), seed=1)
     two_scales = ms_ssim.POWER_FACTORS[:2]

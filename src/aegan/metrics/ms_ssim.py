@@ -97,11 +97,14 @@ def _scale_filters(height, width, num_scales, filter_size, filter_sigma, small_i
     return filters
 
 
-PAIRS_PER_CHUNK = 8  # lax.map chunk: keeps a chunk's maps in cache; 8 measured fastest of 1..256 at 176 px
+def default_pairs_per_chunk() -> int:
+    """Pairs per lax.map chunk (speed only; the result does not depend on it). On a CPU 8 keeps a chunk's maps in
+    cache (fastest of 1..256 at 176 px); an accelerator wants many pairs at once (benchmarks/README.md, GPU)."""
+    return 8 if jax.default_backend() == 'cpu' else 256
 
 
-@functools.partial(jax.jit, static_argnames=('max_val', 'power_factors', 'filters', 'k1', 'k2'))
-def _ms_ssim(img1, img2, max_val, power_factors, filters, k1, k2):
+@functools.partial(jax.jit, static_argnames=('max_val', 'power_factors', 'filters', 'k1', 'k2', 'pairs_per_chunk'))
+def _ms_ssim(img1, img2, max_val, power_factors, filters, k1, k2, pairs_per_chunk):
     """[B, H, W, C] pairs -> [B]. Works in [B, C, H, W] so that filters and pools run along contiguous W."""
 
     def one_pair(pair):
@@ -115,7 +118,7 @@ def _ms_ssim(img1, img2, max_val, power_factors, filters, k1, k2):
         per_channel = jnp.prod(jnp.stack(values, axis=-1) ** jnp.asarray(power_factors, jnp.float32), axis=-1)
         return jnp.mean(per_channel)
 
-    return jax.lax.map(one_pair, (img1, img2), batch_size=PAIRS_PER_CHUNK)
+    return jax.lax.map(one_pair, (img1, img2), batch_size=pairs_per_chunk)
 
 
 def ms_ssim(
@@ -128,8 +131,10 @@ def ms_ssim(
     k1: float = 0.01,
     k2: float = 0.03,
     small_images: str = 'error',
+    pairs_per_chunk: int | None = None,
 ):
-    """MS-SSIM of [B, H, W, C] image pairs with values in [0, max_val]; returns [B]. Same arguments as TF."""
+    """MS-SSIM of [B, H, W, C] image pairs with values in [0, max_val]; returns [B]. Same arguments as TF, plus
+    `pairs_per_chunk` (speed only; None = the backend's default)."""
     img1, img2 = jnp.asarray(img1), jnp.asarray(img2)
     if img1.shape != img2.shape or img1.ndim != 4:
         raise ValueError(f'ms_ssim needs two [B, H, W, C] arrays of one shape; got {img1.shape} and {img2.shape}.')
@@ -137,7 +142,8 @@ def ms_ssim(
         scale = float(jnp.iinfo(img1.dtype).max)
         img1, img2, max_val = img1 / scale, img2 / scale, max_val / scale
     filters = _scale_filters(img1.shape[1], img1.shape[2], len(power_factors), filter_size, filter_sigma, small_images)
-    return _ms_ssim(img1, img2, float(max_val), tuple(float(p) for p in power_factors), tuple(filters), k1, k2)
+    chunk = pairs_per_chunk or default_pairs_per_chunk()
+    return _ms_ssim(img1, img2, float(max_val), tuple(float(p) for p in power_factors), tuple(filters), k1, k2, chunk)
 
 
 def random_pairs(n: int, num_pairs: int, seed: int) -> np.ndarray:
