@@ -82,6 +82,39 @@ def test_small_image_policy(tf):
         ms_ssim.ms_ssim(c, d, 255.0, small_images='shrink')
 
 
+def ms_ssim_float64(x, y, max_val=255.0, size=11, sigma=1.5, k1=0.01, k2=0.03):
+    """TF's algorithm (the module docstring) written again in NumPy/SciPy float64, for [H, W, C] images >= 176 px."""
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    g = np.exp(-0.5 * (np.arange(size) - (size - 1) / 2) ** 2 / sigma**2)
+    g /= g.sum()
+    x, y = (np.moveaxis(np.asarray(v, np.float64), -1, 0) for v in (x, y))
+    values = []
+    for scale in range(len(ms_ssim.POWER_FACTORS)):
+        if scale > 0:
+            x, y = (v.reshape(v.shape[0], v.shape[1] // 2, 2, v.shape[2] // 2, 2).mean(axis=(2, 4)) for v in (x, y))
+        crop = (slice(None), slice(size // 2, -(size // 2)), slice(size // 2, -(size // 2)))
+        blur = lambda v: scipy.ndimage.correlate1d(scipy.ndimage.correlate1d(v, g, axis=1), g, axis=2)[crop]
+        mx, my, mxy, mxx, myy = (blur(v) for v in (x, y, x * y, x * x, y * y))
+        luminance = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
+        cs = (2 * (mxy - mx * my) + c2) / (mxx - mx**2 + myy - my**2 + c2)
+        last = scale == len(ms_ssim.POWER_FACTORS) - 1
+        values.append(np.maximum((luminance * cs if last else cs).mean(axis=(1, 2)), 0))
+    return np.mean(np.prod(np.stack(values, -1) ** np.asarray(ms_ssim.POWER_FACTORS), axis=-1))
+
+
+def test_float32_error_is_tfs_or_less(tf):
+    """Against a float64 evaluation of the same algorithm, our float32 result is within 1e-5 and no further off than
+    tf.image's float32 result (measured at 176 px: ours 6e-6, TF 1.2e-5 from float64 on the worst of 64 pairs; the two
+    float32 results differ by up to 1.1e-5, which is TF's own rounding, not a different function)."""
+    rng = np.random.default_rng(1)
+    a = rng.uniform(0, 255, (8, 176, 176, 3)).astype(np.float32)
+    b = np.clip(a + rng.normal(0, 40, a.shape), 0, 255).astype(np.float32)
+    reference = np.array([ms_ssim_float64(x, y) for x, y in zip(a, b, strict=True)])
+    ours_error = np.abs(np.asarray(ms_ssim.ms_ssim(a, b, 255.0), np.float64) - reference)
+    tf_error = np.abs(tf.image.ssim_multiscale(a, b, 255.0).numpy().astype(np.float64) - reference)
+    assert ours_error.max() < 1e-5 and ours_error.max() <= tf_error.max() + 1e-6, (ours_error.max(), tf_error.max())
+
+
 def test_building_blocks():
     size, sigma = 11, 1.5
     coords = np.arange(size) - (size - 1) / 2
