@@ -88,12 +88,12 @@ def ms_ssim_float64(x, y, max_val=255.0, size=11, sigma=1.5, k1=0.01, k2=0.03):
     g = np.exp(-0.5 * (np.arange(size) - (size - 1) / 2) ** 2 / sigma**2)
     g /= g.sum()
     x, y = (np.moveaxis(np.asarray(v, np.float64), -1, 0) for v in (x, y))
+    crop = (slice(None), slice(size // 2, -(size // 2)), slice(size // 2, -(size // 2)))  # VALID
+    blur = lambda v: scipy.ndimage.correlate1d(scipy.ndimage.correlate1d(v, g, axis=1), g, axis=2)[crop]
     values = []
     for scale in range(len(ms_ssim.POWER_FACTORS)):
         if scale > 0:
             x, y = (v.reshape(v.shape[0], v.shape[1] // 2, 2, v.shape[2] // 2, 2).mean(axis=(2, 4)) for v in (x, y))
-        crop = (slice(None), slice(size // 2, -(size // 2)), slice(size // 2, -(size // 2)))
-        blur = lambda v: scipy.ndimage.correlate1d(scipy.ndimage.correlate1d(v, g, axis=1), g, axis=2)[crop]
         mx, my, mxy, mxx, myy = (blur(v) for v in (x, y, x * y, x * x, y * y))
         luminance = (2 * mx * my + c1) / (mx**2 + my**2 + c1)
         cs = (2 * (mxy - mx * my) + c2) / (mxx - mx**2 + myy - my**2 + c2)
