@@ -56,7 +56,8 @@ def sources(records) -> str:
 
 
 def cpu_table(results: str) -> str:
-    speed, step, startup = (load(n, results) for n in ('metrics_speed', 'vs_pytorch', 'startup'))
+    names = ('metrics_speed', 'vs_pytorch', 'startup', 'compile_parts')
+    speed, step, startup, parts = (load(n, results) for n in names)
     ms = [r for r in rows_of(speed, 'ms_ssim') if r.get('alternative', '').startswith('tf.image')]
     small = rows_of(speed, 'ms_ssim_small')
     inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
@@ -81,11 +82,18 @@ def cpu_table(results: str) -> str:
         f'{pair(step["rows"], "first_call_ours_s", "first_call_theirs_s", "{:.1f}")} s | `{step["command"]}` |',
         *(
             f'| 2-step `aegan.train` of `{os.path.basename(r["config"])[:-3]}`, compilation cache off / cold / warm '
-            f'| {r["off_s"]:.1f} / {r["cold_s"]:.1f} / {r["warm_s"]:.1f} s | `{startup["command"]}` |'
+            f'| {r["off_s"]:.1f} / {r["cold_s"]:.1f} / {r["warm_s"]:.1f} s wall; its logged first step '
+            f'{r["first_step_off_s"]:.1f} / {r["first_step_cold_s"]:.1f} / {r["first_step_warm_s"]:.1f} s '
+            f'| `{startup["command"]}` |'
             for r in startup['rows']
         ),
+        *(
+            f'| that first step, {r["start"]} cache: trace / lower / compile / run | {r["trace"]:.2f} / '
+            f'{r["lower"]:.2f} / {r["compile"]:.2f} / {r["first_run"]:.2f} s | `{parts["command"]}` |'
+            for r in parts['rows']
+        ),
     ]
-    return '\n'.join([*lines, '', f'Measured: {sources((speed, step, startup))}.'])
+    return '\n'.join([*lines, '', f'Measured: {sources((speed, step, startup, parts))}.'])
 
 
 def gpu_table(results: str) -> str:

@@ -1,6 +1,7 @@
 """Start-up with and without the persistent compilation cache: `aegan.train` of a config for 2 steps, three times
 in fresh workdirs — cache off, cache cold (empty directory), cache warm (the directory the cold run filled) — and
-the wall time of each process, plus the time from "Starting" to the first logged step when the log shows it.
+the wall time of each process and the first step's time that `aegan.train` logs (compilation, or loading it from the
+cache, plus one update).
 
     python benchmarks/startup.py experiments/alphagan_stacked_mnist.py [experiments/alphagan_cifar10.py]
 
@@ -9,6 +10,7 @@ cifar10 and celeb_a need their TFDS data; Stacked MNIST and the 2-D mixtures run
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,8 +32,12 @@ def run(config, workdir, cache):
         f'--compilation_cache={cache}',
     ]
     t0 = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    log = subprocess.run(command, check=True, capture_output=True, text=True).stderr
+    wall = time.perf_counter() - t0
+    first_step = re.search(r'First step .*?: ([\d.]+) s', log)
+    if first_step is None:
+        raise SystemExit(f'aegan.train logged no first-step time:\n{log[-2000:]}')
+    return wall, float(first_step.group(1))
 
 
 def main():
@@ -43,15 +49,19 @@ def main():
     for config in args.configs:
         with tempfile.TemporaryDirectory() as root:
             cache = os.path.join(root, 'cache')
-            off = run(config, os.path.join(root, 'off'), '')
-            cold = run(config, os.path.join(root, 'cold'), cache)
-            warm = run(config, os.path.join(root, 'warm'), cache)
+            (off, off_first), (cold, cold_first), (warm, warm_first) = (
+                run(config, os.path.join(root, name), path)
+                for name, path in (('off', ''), ('cold', cache), ('warm', cache))
+            )
         print(
             f'{config}: 2-step aegan.train wall time, cache off {off:.1f} s, cold {cold:.1f} s, warm {warm:.1f} s '
-            f'(warm saves {off - warm:.1f} s)',
+            f'(warm saves {off - warm:.1f} s); first step {off_first:.2f} / {cold_first:.2f} / {warm_first:.2f} s',
             flush=True,
         )
-        rows.append(dict(config=config, off_s=off, cold_s=cold, warm_s=warm))
+        rows.append(
+            dict(config=config, off_s=off, cold_s=cold, warm_s=warm)
+            | dict(first_step_off_s=off_first, first_step_cold_s=cold_first, first_step_warm_s=warm_first)
+        )
     record.write(args.out, rows)
 
 
