@@ -35,7 +35,8 @@ stop() {
   done
 }
 
-ready() {
+ready() {  # a fast "no" where no controller of DIR runs: scontrol ping would retry for a minute first
+  [[ -f "$CONF" && -f "$DIR/slurmctld.pid" ]] && kill -0 "$(cat "$DIR/slurmctld.pid")" 2>/dev/null || return 1
   scontrol ping 2>/dev/null | grep -q 'UP' && sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'
 }
 
