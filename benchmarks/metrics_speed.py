@@ -21,6 +21,7 @@ asserted.
 
 import argparse
 import functools
+import importlib.util
 import os
 import sys
 import time
@@ -33,35 +34,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'tests'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import record  # noqa: E402
+import torch_side  # noqa: E402
 
 from aegan.metrics import inception, ms_ssim  # noqa: E402
-
-
-def torch_device():
-    """'cuda' when JAX runs on a GPU and torch sees one (then full float32, as our metrics), else 'cpu'; or None."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(os.cpu_count())
-    if jax.default_backend() != 'gpu' or not torch.cuda.is_available():
-        return 'cpu'
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cudnn.benchmark = True
-    return 'cuda'
-
-
-def synchronized(device, fn):
-    """`fn` followed by waiting for the GPU, so that a timing includes the work it queued."""
-    import torch
-
-    def run():
-        out = fn()
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        return out
-
-    return run
 
 
 def timed(fn, repeats=3):
@@ -114,7 +89,7 @@ def ms_ssim_alternatives(device):
     def torchmetrics_ms_ssim(a, b):
         a, b = (torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device) for x in (a, b))
         score = lambda: tm_ms_ssim(a, b, data_range=255.0, reduction='none', normalize='relu').cpu().numpy()
-        return synchronized(device, score)
+        return torch_side.synchronized(device, score)
 
     alternatives[f'torchmetrics {torchmetrics.__version__} MS-SSIM ({device})'] = torchmetrics_ms_ssim
     return alternatives
@@ -183,7 +158,7 @@ def inception_rows(batches, rng, torchvision, device):
         line = f'Inception 32x32 uint8 -> 299, batch {batch}: ours {ours:,.1f} images/s'
         row = dict(what='inception', batch=batch, ours=ours)
         if torchvision is not None:
-            tv = batch / timed(synchronized(device, lambda images=images: theirs(images)))
+            tv = batch / timed(torch_side.synchronized(device, lambda images=images: theirs(images)))
             line += f', torchvision {torchvision.__version__} inception_v3 {tv:,.1f} images/s -> {ours / tv:.2f}x'
             row.update(theirs=tv, ratio=ours / tv, alternative=f'torchvision {torchvision.__version__} inception_v3')
         print(line, flush=True)
@@ -203,7 +178,8 @@ def main():
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
     # torch before TensorFlow: the other order segfaults in torchvision's import (PyTorch 2.14.1, TensorFlow 2.21).
     torchvision = import_torchvision() if 'inception' not in args.skip else None
-    device = torch_device()
+    # where torch runs, full float32 as our metrics ('highest'); None without torch
+    device = torch_side.device(tf32=False) if importlib.util.find_spec('torch') else None
     rows = []
     if 'ms_ssim' not in args.skip:
         rows += ms_ssim_rows(args.pairs, rng, device, [int(c) for c in args.ms_ssim_chunks.split(',') if c])

@@ -25,6 +25,7 @@ import time
 import jax
 import numpy as np
 import record
+import torch_side
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
 PRECISIONS = {'float32': 'highest', 'tf32': 'tensorfloat32'}
@@ -135,22 +136,10 @@ def median_seconds(fn, steps):
     return float(np.median(times))
 
 
-def torch_device(precision):
-    """'cuda' when JAX runs on a GPU and torch sees one (then with `precision`'s TF32 setting), else 'cpu'."""
-    import torch
-
-    torch.set_num_threads(os.cpu_count())
-    if jax.default_backend() != 'gpu' or not torch.cuda.is_available():
-        return 'cpu'
-    torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = precision == 'tf32'
-    return 'cuda'
-
-
 def compare(config_path, steps, batch_size, precision):
     import torch
 
-    device = torch_device(precision)
+    device = torch_side.device(tf32=precision == 'tf32')
     config, shape = load_config_and_shape(config_path, batch_size)
     batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
     if device == 'cuda':  # global, because the step is traced at its first call
@@ -165,10 +154,7 @@ def compare(config_path, steps, batch_size, precision):
     twin = torch_twin(config, shape, device)
     x_torch = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous().to(device)
 
-    def theirs():
-        twin(x_torch)
-        if device == 'cuda':
-            torch.cuda.synchronize()
+    theirs = torch_side.synchronized(device, lambda: twin(x_torch))
 
     t0 = time.perf_counter()
     ours()
