@@ -16,7 +16,8 @@ full float32 (TF32 off) as our metrics are ('highest'); TensorFlow is then left 
 
 The Inception networks have random weights of the real shapes (the real file cannot be downloaded here; speed does
 not depend on the values). First calls (compilation) are excluded; each figure is the best of 3. Reported, not
-asserted.
+asserted. On a CPU, ours is also timed compiled with XLA's default options instead of `xla_cpu.metric_options()`
+(the `ours_xla_defaults` field), which shows what those options buy.
 """
 
 import argparse
@@ -36,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import record  # noqa: E402
 import torch_side  # noqa: E402
 
+from aegan import xla_cpu  # noqa: E402
 from aegan.metrics import inception, ms_ssim  # noqa: E402
 
 
@@ -95,6 +97,18 @@ def ms_ssim_alternatives(device):
     return alternatives
 
 
+def ms_ssim_with_xla_defaults(a, b):
+    """Ours compiled with XLA's default options instead of `xla_cpu.metric_options()`: what the options buy."""
+    filters = tuple(ms_ssim._scale_filters(a.shape[1], a.shape[2], len(ms_ssim.POWER_FACTORS), 11, 1.5, 'error'))
+    static = (255.0, ms_ssim.POWER_FACTORS, filters, 0.01, 0.03, ms_ssim.default_pairs_per_chunk())
+    plain = jax.jit(ms_ssim._ms_ssim.__wrapped__, static_argnums=range(2, 8))
+    return lambda: np.asarray(plain(a, b, *static))
+
+
+def options_note(ours, defaults):
+    return f" (with XLA's default options {defaults:,.1f}: the options' gain {ours / defaults:.2f}x)"
+
+
 def ms_ssim_rows(pairs, rng, device, chunks):
     rows = []
     alternatives = ms_ssim_alternatives(device)
@@ -105,24 +119,27 @@ def ms_ssim_rows(pairs, rng, device, chunks):
         ours_fn = lambda a=a_dev, b=b_dev, chunk=None: np.asarray(ms_ssim.ms_ssim(a, b, 255.0, pairs_per_chunk=chunk))
         ours = pairs / timed(ours_fn)
         ours_values = ours_fn()
+        defaults = pairs / timed(ms_ssim_with_xla_defaults(a_dev, b_dev)) if xla_cpu.metric_options() else None
+        note = options_note(ours, defaults) if defaults else ''
         for chunk in chunks:
             rate = pairs / timed(functools.partial(ours_fn, chunk=chunk))
             print(f'MS-SSIM {size}x{size}x3, {pairs} pairs, pairs_per_chunk {chunk}: ours {rate:,.0f} pairs/s')
             rows.append(dict(what='ms_ssim_chunk', size=size, pairs=pairs, chunk=chunk, ours=rate))
         if not alternatives:
-            print(f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s', flush=True)
-            rows.append(dict(what='ms_ssim', size=size, pairs=pairs, ours=ours))
+            print(f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s{note}', flush=True)
+            rows.append(dict(what='ms_ssim', size=size, pairs=pairs, ours=ours, ours_xla_defaults=defaults))
         for name, make in alternatives.items():
             theirs_fn = make(a, b)
             theirs = pairs / timed(theirs_fn)
             difference = float(np.max(np.abs(theirs_fn() - ours_values)))
             print(
                 f'MS-SSIM {size}x{size}x3, {pairs} pairs: ours {ours:,.0f} pairs/s, {name} {theirs:,.0f} pairs/s '
-                f'-> {ours / theirs:.2f}x (largest difference {difference:.1e})',
+                f'-> {ours / theirs:.2f}x (largest difference {difference:.1e}){note}',
                 flush=True,
             )
             rows.append(
                 dict(what='ms_ssim', size=size, pairs=pairs, ours=ours, theirs=theirs, ratio=ours / theirs)
+                | dict(ours_xla_defaults=defaults)
                 | dict(alternative=name, max_abs_difference=difference)
             )
     for size in (28, 32, 64):
@@ -152,11 +169,16 @@ def inception_rows(batches, rng, torchvision, device):
                 x = torch.nn.functional.interpolate(x, size=(299, 299), mode='bilinear', align_corners=False)
                 return net((x - 128.0) / 128.0)
 
+    plain = jax.jit(inception.features_of.__wrapped__)  # XLA's default options: what xla_cpu's buy
     for batch in batches:
         images = rng.integers(0, 256, (batch, 32, 32, 3), dtype=np.uint8)
         ours = batch / timed(lambda images=images: jax.block_until_ready(features(images)))
         line = f'Inception 32x32 uint8 -> 299, batch {batch}: ours {ours:,.1f} images/s'
         row = dict(what='inception', batch=batch, ours=ours)
+        if xla_cpu.metric_options():
+            defaults = batch / timed(lambda images=images: jax.block_until_ready(plain(variables, images)))
+            line += options_note(ours, defaults)
+            row.update(ours_xla_defaults=defaults)
         if torchvision is not None:
             tv = batch / timed(torch_side.synchronized(device, lambda images=images: theirs(images)))
             line += f', torchvision {torchvision.__version__} inception_v3 {tv:,.1f} images/s -> {ours / tv:.2f}x'

@@ -66,6 +66,7 @@ GUARDED_SOURCES = (
     'src/aegan/metrics/fid.py',
     'src/aegan/metrics/inception_score.py',
     'src/aegan/metrics/prdc.py',
+    'src/aegan/xla_cpu.py',  # the compiler options of the Inception program
     'tests/parity.py',
 )
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

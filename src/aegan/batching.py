@@ -18,18 +18,19 @@ def padded_chunks(examples: np.ndarray, chunk_size: int):
         yield part, keep
 
 
-def apply_in_chunks(fn, state, examples, chunk_size: int):
+def apply_in_chunks(fn, state, examples, chunk_size: int, jit: bool = True):
     """`fn(state, batch) -> array or pytree of arrays`, per-example and jittable, applied to `examples` [N, ...] in
     chunks of `chunk_size` rows; returns the outputs concatenated on the host as numpy (same tree as `fn`'s output).
 
     `state` (parameters) is an argument of the jitted function, not a constant baked into its program: XLA:CPU
-    compiles and runs large baked-in constants much more slowly."""
+    compiles and runs large baked-in constants much more slowly. `jit=False` for a function that compiles itself
+    (e.g. `inception.features_of`, whose compiler options a surrounding jit would drop)."""
     examples = np.asarray(examples)
     n = len(examples)
     if n == 0:
         raise ValueError('apply_in_chunks needs at least one example.')
     chunk_size = min(chunk_size, n)
-    fn = jax.jit(fn)
+    fn = jax.jit(fn) if jit else fn
     outputs = [
         jax.tree.map(lambda y, keep=keep: np.asarray(y)[:keep], fn(state, part))
         for part, keep in padded_chunks(examples, chunk_size)

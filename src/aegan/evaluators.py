@@ -229,7 +229,7 @@ class Context:
 def inception_features(weights_path: str, images: np.ndarray) -> dict:
     """{'pool3', 'logits_unbiased'} of [N, H, W, 3] images in [-1, 1], quantised to uint8 as a PNG would be."""
     variables = inception_lib.load_variables(weights_path)
-    features = apply_in_chunks(inception_lib.features_of, variables, to_uint8(images), INCEPTION_CHUNK)
+    features = apply_in_chunks(inception_lib.features_of, variables, to_uint8(images), INCEPTION_CHUNK, jit=False)
     return {k: features[k] for k in ('pool3', 'logits_unbiased')}
 
 

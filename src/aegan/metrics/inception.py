@@ -21,6 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import traverse_util
 
+from aegan.xla_cpu import jit_for_metrics
+
 NUM_CLASSES = 1008
 INPUT_SIZE = 299
 EXPECTED_SHA256_PREFIX = '6726825d'  # torch.hub naming: pt_inception-2015-12-05-6726825d.pth (of the .pth file)
@@ -316,9 +318,10 @@ def nest_variables(flat: dict) -> dict:
     return traverse_util.unflatten_dict({k: jnp.asarray(v, jnp.float32) for k, v in flat.items()}, sep='/')
 
 
-@jax.jit
+@jit_for_metrics
 def features_of(variables, images_uint8):
     """uint8 images [N, H, W, 3] -> {'pool3', 'logits_unbiased', 'logits'}. The weights are an argument of one
-    module-level jit (not constants baked into each compilation), so shapes seen once stay compiled."""
+    module-level jit (not constants baked into each compilation), so shapes seen once stay compiled; on a CPU it is
+    compiled with `xla_cpu.metric_options()` (1.5x faster there)."""
     with jax.default_matmul_precision('highest'):  # no TF32/bf16 on accelerators (docs/metrics.md)
         return InceptionV3().apply(variables, preprocess(images_uint8))
