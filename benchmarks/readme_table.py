@@ -48,9 +48,8 @@ def table(results: str = os.path.join(HERE, 'results')) -> str:
 
 def sources(records) -> str:
     return ', '.join(
-        f'{os.path.basename(r["command"].split()[1])} {r["date"]} ({r["machine"]}; '
-        + ', '.join(f'{k} {v}' for k, v in r['versions'].items())
-        + ')'
+        f'{os.path.basename(next(word for word in r["command"].split() if word.endswith(".py")))} {r["date"]} '
+        f'({r["machine"]}; ' + ', '.join(f'{k} {v}' for k, v in r['versions'].items()) + ')'
         for r in records
     )
 
@@ -58,6 +57,7 @@ def sources(records) -> str:
 def cpu_table(results: str) -> str:
     names = ('metrics_speed', 'vs_pytorch', 'startup', 'compile_parts')
     speed, step, startup, parts = (load(n, results) for n in names)
+    devices_path = os.path.join(results, 'vs_pytorch_cpu_devices.json')
     ms = [r for r in rows_of(speed, 'ms_ssim') if r.get('alternative', '').startswith('tf.image')]
     small = rows_of(speed, 'ms_ssim_small')
     inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
@@ -78,6 +78,7 @@ def cpu_table(results: str) -> str:
         f'{nets} nets | '
         f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms (the {step["rows"][0]["alternative"]} twin): '
         f'{ratios(step["rows"])} | `{step["command"]}` |',
+        *(cpu_devices_row(load('vs_pytorch_cpu_devices', results)) if os.path.exists(devices_path) else []),
         f'| first call of that α-GAN step (compile) | '
         f'{pair(step["rows"], "first_call_ours_s", "first_call_theirs_s", "{:.1f}")} s | `{step["command"]}` |',
         *(
@@ -93,7 +94,17 @@ def cpu_table(results: str) -> str:
             for r in parts['rows']
         ),
     ]
-    return '\n'.join([*lines, '', f'Measured: {sources((speed, step, startup, parts))}.'])
+    records = (speed, step, *([load('vs_pytorch_cpu_devices', results)] if os.path.exists(devices_path) else []))
+    return '\n'.join([*lines, '', f'Measured: {sources((*records, startup, parts))}.'])
+
+
+def cpu_devices_row(step: dict) -> list[str]:
+    """The α-GAN comparison run with JAX_NUM_CPU_DEVICES (one JAX device per core, the batch split between them)."""
+    devices = step['machine'].rsplit(' x ', 1)[1]
+    return [
+        f'| the same, the batch split over {devices} CPU devices (`JAX_NUM_CPU_DEVICES`, data-parallel) | '
+        f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms: {ratios(step["rows"])} | `{step["command"]}` |'
+    ]
 
 
 def gpu_table(results: str) -> str:
@@ -111,7 +122,7 @@ def gpu_table(results: str) -> str:
         f'| MS-SSIM {joined(ms, "{size}x{size}x3")}, {ms[0]["pairs"]} pairs | '
         f'{pair(ms, "ours", "theirs", "{:,.0f}")} pairs/s ({ms[0]["alternative"]}; largest difference '
         f'{max(r["max_abs_difference"] for r in ms):.0e}, see below): {ratios(ms)} | {command} |',
-        f'| MS-SSIM, same sizes, CPU chunking (`pairs_per_chunk` {chunk[0]["chunk"]}) | '
+        f'| MS-SSIM, same sizes, `pairs_per_chunk` {chunk[0]["chunk"]} | '
         f'{joined(chunk, "{ours:,.0f}")} pairs/s, aegan alone | {command} |',
         f'| MS-SSIM {joined(small, "{size}")} px (`shrink_filter`) | '
         f'{joined(small, "{ours:,.0f}")} pairs/s, aegan alone | {command} |',

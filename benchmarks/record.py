@@ -25,8 +25,11 @@ def machine() -> str:
 
 def write(path: str, rows: list[dict], **versions) -> None:
     """Writes {'command', 'date', 'machine', 'versions', 'rows'} atomically to `path`."""
+    devices = os.environ.get('JAX_NUM_CPU_DEVICES')  # part of the command where it was set: it changes the result
     record = {
-        'command': 'python ' + ' '.join([os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
+        'command': (f'JAX_NUM_CPU_DEVICES={devices} ' if devices else '')
+        + 'python '
+        + ' '.join([os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
         'date': datetime.date.today().isoformat(),
         'machine': machine(),
         'versions': {'jax': jax.__version__, **versions},

@@ -4,7 +4,8 @@ jaxlib 0.10's XLA:CPU hands convolutions, reductions and elementwise fusions to 
 (`DebugOptions.xla_cpu_experimental_ynn_fusion_type`). For the metrics' programs those kernels measured slower than
 XLA's own emitters on the 2-core x86 machine, so the Inception forward and MS-SSIM are compiled with the list empty
 (`NO_LIBRARY_FUSIONS`); `benchmarks/metrics_speed.py` times both in one run (benchmarks/README.md, "XLA:CPU's
-library kernels"). The training step keeps XLA's defaults: there the same option measured no gain.
+library kernels"). The training step keeps XLA's defaults: there the option measured within 8% of them on one CPU
+device and 1.5x slower with two.
 
 The options are chosen at a function's first call, not at import, so importing aegan does not start JAX's backends.
 A jaxlib that does not know the option (checked once by compiling a one-element function) gets XLA's defaults and a
