@@ -101,8 +101,7 @@ def ms_ssim_with_xla_defaults(a, b):
     """Ours compiled with XLA's default options instead of `xla_cpu.metric_options()`: what the options buy."""
     filters = tuple(ms_ssim._scale_filters(a.shape[1], a.shape[2], len(ms_ssim.POWER_FACTORS), 11, 1.5, 'error'))
     static = (255.0, ms_ssim.POWER_FACTORS, filters, 0.01, 0.03, ms_ssim.default_pairs_per_chunk())
-    plain = jax.jit(ms_ssim._ms_ssim.__wrapped__, static_argnums=range(2, 8))
-    return lambda: np.asarray(plain(a, b, *static))
+    return lambda: np.asarray(ms_ssim._ms_ssim.jitted(xla_defaults=True)(a, b, *static))
 
 
 def options_note(ours, defaults):
@@ -169,7 +168,7 @@ def inception_rows(batches, rng, torchvision, device):
                 x = torch.nn.functional.interpolate(x, size=(299, 299), mode='bilinear', align_corners=False)
                 return net((x - 128.0) / 128.0)
 
-    plain = jax.jit(inception.features_of.__wrapped__)  # XLA's default options: what xla_cpu's buy
+    plain = inception.features_of.jitted(xla_defaults=True)  # what xla_cpu's options buy
     for batch in batches:
         images = rng.integers(0, 256, (batch, 32, 32, 3), dtype=np.uint8)
         ours = batch / timed(lambda images=images: jax.block_until_ready(features(images)))

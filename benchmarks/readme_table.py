@@ -57,7 +57,8 @@ def sources(records) -> str:
 def cpu_table(results: str) -> str:
     names = ('metrics_speed', 'vs_pytorch', 'startup', 'compile_parts')
     speed, step, startup, parts = (load(n, results) for n in names)
-    devices_path = os.path.join(results, 'vs_pytorch_cpu_devices.json')
+    exists = os.path.exists(os.path.join(results, 'vs_pytorch_cpu_devices.json'))
+    devices = [load('vs_pytorch_cpu_devices', results)] if exists else []  # the JAX_NUM_CPU_DEVICES run, if any
     ms = [r for r in rows_of(speed, 'ms_ssim') if r.get('alternative', '').startswith('tf.image')]
     small = rows_of(speed, 'ms_ssim_small')
     inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
@@ -78,7 +79,7 @@ def cpu_table(results: str) -> str:
         f'{nets} nets | '
         f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms (the {step["rows"][0]["alternative"]} twin): '
         f'{ratios(step["rows"])} | `{step["command"]}` |',
-        *(cpu_devices_row(load('vs_pytorch_cpu_devices', results)) if os.path.exists(devices_path) else []),
+        *(cpu_devices_row(record) for record in devices),
         f'| first call of that α-GAN step (compile) | '
         f'{pair(step["rows"], "first_call_ours_s", "first_call_theirs_s", "{:.1f}")} s | `{step["command"]}` |',
         *(
@@ -94,17 +95,16 @@ def cpu_table(results: str) -> str:
             for r in parts['rows']
         ),
     ]
-    records = (speed, step, *([load('vs_pytorch_cpu_devices', results)] if os.path.exists(devices_path) else []))
-    return '\n'.join([*lines, '', f'Measured: {sources((*records, startup, parts))}.'])
+    return '\n'.join([*lines, '', f'Measured: {sources((speed, step, *devices, startup, parts))}.'])
 
 
-def cpu_devices_row(step: dict) -> list[str]:
+def cpu_devices_row(step: dict) -> str:
     """The α-GAN comparison run with JAX_NUM_CPU_DEVICES (one JAX device per core, the batch split between them)."""
     devices = step['machine'].rsplit(' x ', 1)[1]
-    return [
+    return (
         f'| the same, the batch split over {devices} CPU devices (`JAX_NUM_CPU_DEVICES`, data-parallel) | '
         f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms: {ratios(step["rows"])} | `{step["command"]}` |'
-    ]
+    )
 
 
 def gpu_table(results: str) -> str:

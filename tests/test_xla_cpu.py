@@ -11,6 +11,11 @@ from aegan.metrics.convert_inception import convert
 LIBRARY_FUSION = '__ynn_fusion'  # how XLA:CPU marks the work it hands to YNNPACK in an optimised program
 
 
+def static_arguments(size):
+    """What `ms_ssim.ms_ssim` passes `_ms_ssim` after the two images, for TF's defaults at `size` px."""
+    return 255.0, ms_ssim.POWER_FACTORS, tuple(ms_ssim._scale_filters(size, size, 5, 11, 1.5, 'error')), 0.01, 0.03, 4
+
+
 def compiled_text(jitted, *args):
     return jitted.lower(*args).compile().as_text()
 
@@ -20,11 +25,10 @@ def test_the_metric_programs_are_compiled_without_library_fusions():
     assert xla_cpu.metric_options() == xla_cpu.NO_LIBRARY_FUSIONS  # this jaxlib accepts the option
     variables = inception.nest_variables(convert(make_fake_state_dict()))
     images = np.zeros((2, 32, 32, 3), np.uint8)
-    assert LIBRARY_FUSION in compiled_text(jax.jit(inception.features_of.__wrapped__), variables, images)
+    assert LIBRARY_FUSION in compiled_text(inception.features_of.jitted(xla_defaults=True), variables, images)
     assert LIBRARY_FUSION not in compiled_text(inception.features_of.jitted(), variables, images)
     pairs = np.zeros((2, 176, 176, 3), np.float32)
-    static = (255.0, ms_ssim.POWER_FACTORS, tuple(ms_ssim._scale_filters(176, 176, 5, 11, 1.5, 'error')), 0.01, 0.03, 4)
-    assert LIBRARY_FUSION not in compiled_text(ms_ssim._ms_ssim.jitted(), pairs, pairs, *static)
+    assert LIBRARY_FUSION not in compiled_text(ms_ssim._ms_ssim.jitted(), pairs, pairs, *static_arguments(176))
 
 
 def test_an_option_xla_does_not_know_is_reported_and_left_out(caplog):
@@ -38,15 +42,14 @@ def test_the_options_change_speed_not_results():
     variables = inception.nest_variables(convert(make_fake_state_dict()))
     images = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
     ours = inception.features_of(variables, images)
-    default = jax.jit(inception.features_of.__wrapped__)(variables, images)
+    default = inception.features_of.jitted(xla_defaults=True)(variables, images)
     for name in ours:
         scale = float(np.abs(default[name]).max())
         np.testing.assert_allclose(np.asarray(ours[name]), np.asarray(default[name]), atol=1e-5 * scale)
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 255, (3, 176, 176, 3)).astype(np.float32)
     y = np.clip(x + rng.normal(0, 20, x.shape), 0, 255).astype(np.float32)
-    static = (255.0, ms_ssim.POWER_FACTORS, tuple(ms_ssim._scale_filters(176, 176, 5, 11, 1.5, 'error')), 0.01, 0.03, 4)
-    default = jax.jit(ms_ssim._ms_ssim.__wrapped__, static_argnums=range(2, 8))(x, y, *static)
+    default = ms_ssim._ms_ssim.jitted(xla_defaults=True)(x, y, *static_arguments(176))
     np.testing.assert_allclose(np.asarray(ms_ssim.ms_ssim(x, y, 255.0)), np.asarray(default), atol=1e-5)  # the TF bound
 
 

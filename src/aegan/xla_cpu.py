@@ -46,8 +46,8 @@ def jit_for_metrics(fun=None, **jit_kwargs):
         return functools.partial(jit_for_metrics, **jit_kwargs)
 
     @functools.cache
-    def jitted():
-        return jax.jit(fun, compiler_options=metric_options(), **jit_kwargs)
+    def jitted(xla_defaults: bool = False):
+        return jax.jit(fun, compiler_options=None if xla_defaults else metric_options(), **jit_kwargs)
 
     @functools.wraps(fun)
     def call(*args, **kwargs):
@@ -55,5 +55,5 @@ def jit_for_metrics(fun=None, **jit_kwargs):
             return fun(*args, **kwargs)  # inside another jit: inlined there, as a nested jax.jit would be
         return jitted()(*args, **kwargs)
 
-    call.jitted = jitted  # the jax.jit object, for .lower() (tests/test_xla_cpu.py reads the compiled program)
+    call.jitted = jitted  # the jax.jit object (xla_defaults=True: without the options), for tests and benchmarks
     return call
