@@ -133,7 +133,8 @@ def gpu_table(results: str) -> str:
     for row in [r for record in steps for r in record['rows']]:
         lines.append(
             f'| α-GAN iteration, `{os.path.basename(row["config"])[:-3]}` nets, batch {row["batch"]}, '
-            f'{row["precision"]} | {row["ours_images_per_s"]:,.0f} vs {row["theirs_images_per_s"]:,.0f} images/s '
+            f'{row["precision"]}{" (NCHW convolutions)" if row.get("compiler_options") else ""} | '
+            f'{row["ours_images_per_s"]:,.0f} vs {row["theirs_images_per_s"]:,.0f} images/s '
             f'({row["ours_ms"]:.1f} vs {row["theirs_ms"]:.1f} ms; the {row["alternative"]} twin): '
             f'**{row["ratio"]:.2f}x**; first call {row["first_call_ours_s"]:.0f} vs {row["first_call_theirs_s"]:.1f} s '
             f'| {command} |'

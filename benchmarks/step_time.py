@@ -27,7 +27,7 @@ def load_config_and_shape(path, batch_size=None):
     return config, SHAPES.get(config.data.name) or data.get_dataset(config.data).shape
 
 
-def build_step(config, shape, batch=None):
+def build_step(config, shape, batch=None, compiler_options=None):
     """(state, jitted data-parallel step, global batch, key): one training iteration ready to call on random data."""
     mesh = parallel.make_mesh()
     parallel.check_batch_size(config.batch_size, mesh)
@@ -37,7 +37,12 @@ def build_step(config, shape, batch=None):
     )()
     if batch is None:
         batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
-    return state, parallel.shard_step(method.update, mesh), parallel.to_global_batch(batch, mesh), jax.random.key(1)
+    return (
+        state,
+        parallel.shard_step(method.update, mesh, compiler_options),
+        parallel.to_global_batch(batch, mesh),
+        jax.random.key(1),
+    )
 
 
 def main():

@@ -28,6 +28,8 @@ import record
 import torch_side
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
+from aegan import parallel
+
 PRECISIONS = {'float32': 'highest', 'tf32': 'tensorfloat32'}
 
 
@@ -136,7 +138,7 @@ def median_seconds(fn, steps):
     return float(np.median(times))
 
 
-def compare(config_path, steps, batch_size, precision):
+def compare(config_path, steps, batch_size, precision, xla_defaults=False):
     import torch
 
     device = torch_side.device(tf32=precision == 'tf32')
@@ -144,7 +146,8 @@ def compare(config_path, steps, batch_size, precision):
     batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, *shape)).astype(np.float32)
     if device == 'cuda':  # global, because the step is traced at its first call
         jax.config.update('jax_default_matmul_precision', PRECISIONS[precision])
-    state, step, x_jax, key = build_step(config, shape, batch)
+    options = {} if xla_defaults else parallel.step_compiler_options()
+    state, step, x_jax, key = build_step(config, shape, batch, options)
     holder = {'state': state}
 
     def ours():
@@ -168,6 +171,7 @@ def compare(config_path, steps, batch_size, precision):
     b2, a2 = median_seconds(theirs, steps // 2), median_seconds(ours, steps // 2)
     a, b = (a1 + a2) / 2, (b1 + b2) / 2
     where = f'{device}, {precision}' if device == 'cuda' else device
+    where += f', compiler options {options}' if options else ''
     print(
         f'{config_path} (batch {config.batch_size}, {shape}, {where}): aegan {1e3 * a:.2f} ms/iteration '
         f'({config.batch_size / a:,.0f} images/s), PyTorch {torch.__version__} {1e3 * b:.2f} ms '
@@ -188,6 +192,7 @@ def compare(config_path, steps, batch_size, precision):
         first_call_ours_s=first_ours,
         first_call_theirs_s=first_theirs,
         alternative=f'PyTorch {torch.__version__}',
+        compiler_options=options,
     )
 
 
@@ -197,11 +202,14 @@ def main():
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--batch_size', type=int, default=None)
     parser.add_argument('--precision', default='float32', help='comma-separated, on a GPU: float32, tf32')
+    parser.add_argument('--xla_defaults', action='store_true', help='ours without parallel.step_compiler_options()')
     parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
     precisions = args.precision.split(',') if jax.default_backend() == 'gpu' else ['float32']
-    rows = [compare(path, args.steps, args.batch_size, p) for p in precisions for path in args.configs]
+    rows = [
+        compare(path, args.steps, args.batch_size, p, args.xla_defaults) for p in precisions for path in args.configs
+    ]
     record.write(args.out, rows)
 
 

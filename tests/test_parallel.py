@@ -6,12 +6,13 @@ SGD here: Adam divides a uniform gradient scale out, so with Adam a 4x gradient 
 """
 
 import chex
+import flax
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan import data, methods, parallel
+from aegan import data, methods, parallel, xla_cpu
 from aegan.configs import sgd
 from aegan.methods import api
 
@@ -94,3 +95,47 @@ def test_normal_rows_are_the_global_draw():
         )
     )(key)
     np.testing.assert_array_equal(rows, jax.random.normal(key, (8, 3)))
+
+
+@flax.struct.dataclass
+class _Weights:
+    step: jax.Array
+    w: jax.Array
+
+
+def _matmul_update(state, batch, rng):
+    loss = lambda w: parallel.pmean(jnp.mean(jnp.tanh(batch @ w) ** 2))
+    return (state.replace(w=state.w - 0.1 * jax.grad(loss)(state.w)),)
+
+
+def test_the_step_is_compiled_with_the_compiler_options_it_is_given():
+    """`shard_step` hands its compiler options to XLA. Shown on the CPU with the option that keeps XLA:CPU's work
+    off YNNPACK, which leaves a mark in the compiled program; the GPU's NCHW option travels the same way."""
+    mesh = parallel.make_mesh(jax.devices()[:1])
+    state = _Weights(step=jnp.zeros((), jnp.int32), w=jnp.ones((64, 64)))
+    batch = parallel.to_global_batch(np.ones((32, 64), np.float32), mesh)
+
+    def compiled_text(options):
+        step = parallel.shard_step(_matmul_update, mesh, compiler_options=options)
+        return step.lower(state, batch, jax.random.key(0)).compile().as_text()
+
+    assert parallel.step_compiler_options() == {}  # on a CPU the step keeps XLA's defaults
+    assert '__ynn_fusion' in compiled_text(None)
+    assert '__ynn_fusion' not in compiled_text(xla_cpu.NO_LIBRARY_FUSIONS)
+
+
+@pytest.mark.parametrize(
+    'backend, precision, expected',
+    [
+        ('gpu', 'highest', parallel.NCHW_CONVOLUTIONS),
+        ('gpu', 'float32', parallel.NCHW_CONVOLUTIONS),
+        ('gpu', 'tensorfloat32', {}),  # tensor cores: XLA's NHWC layout measured faster (benchmarks/README.md)
+        ('gpu', None, {}),  # JAX's default precision runs TF32 convolutions on a GPU
+        ('cpu', 'highest', {}),
+        ('tpu', 'highest', {}),
+    ],
+)
+def test_only_full_float32_on_a_gpu_gets_nchw_convolutions(monkeypatch, backend, precision, expected):
+    monkeypatch.setattr(jax, 'default_backend', lambda: backend)
+    with jax.default_matmul_precision(precision):
+        assert parallel.step_compiler_options() == expected

@@ -54,12 +54,13 @@ def to_global_batch(process_batch, mesh):
     return jax.tree.map(lambda rows: jax.make_array_from_process_local_data(sharding, rows), process_batch)
 
 
-def shard_step(update, mesh):
+def shard_step(update, mesh, compiler_options=None):
     """jit(shard_map(update)) with the step's key folded from the root key and the state's step counter, which it
     then increments (so that no method can forget to, and repeat a step's data and noise on resume).
 
     `update(state, batch, rng) -> (state, ...)` sees its device's rows of the batch and returns replicated values
     (the state first); the returned function takes `(state, global_batch, root_key)` and donates the old state.
+    It is compiled with `compiler_options` (default: `step_compiler_options()`; {} for XLA's defaults).
     """
 
     def step(state, batch, root_key):
@@ -67,7 +68,24 @@ def shard_step(update, mesh):
         return state.replace(step=state.step + 1), *outputs  # the one place the counter moves (methods/api.Method)
 
     mapped = jax.shard_map(step, mesh=mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=P())
-    return jax.jit(mapped, donate_argnums=0)
+    options = step_compiler_options() if compiler_options is None else compiler_options
+    return jax.jit(mapped, donate_argnums=0, compiler_options=options or None)
+
+
+FULL_FLOAT32 = ('highest', 'float32')
+NCHW_CONVOLUTIONS = {'xla_gpu_force_conv_nchw': True}
+
+
+def step_compiler_options() -> dict:
+    """`NCHW_CONVOLUTIONS` on a GPU in full float32 (`jax_default_matmul_precision` 'highest'), else {}.
+
+    Without TF32, cuDNN's float32 convolutions run FFMA kernels that are NCHW-only: given XLA's NHWC layout they
+    transpose every operand (benchmarks/README.md, "On a GPU"). Read when the step is built, so set the precision
+    before (`JAX_DEFAULT_MATMUL_PRECISION=highest python -m aegan.train ...`).
+    """
+    if jax.default_backend() != 'gpu' or jax.config.jax_default_matmul_precision not in FULL_FLOAT32:
+        return {}
+    return NCHW_CONVOLUTIONS
 
 
 def with_finite_flags(update):
