@@ -197,8 +197,9 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
-    # torch before TensorFlow: the other order segfaults in torchvision's import (PyTorch 2.14.1, TensorFlow 2.21).
-    torchvision = import_torchvision() if 'inception' not in args.skip else None
+    # torchvision before TensorFlow, also with --skip inception (torchmetrics imports it): the other order segfaults
+    # in torchvision's import (PyTorch 2.14.1, TensorFlow 2.21).
+    torchvision = import_torchvision()
     # where torch runs, full float32 as our metrics ('highest'); None without torch
     device = torch_side.device(tf32=False) if importlib.util.find_spec('torch') else None
     rows = []
