@@ -21,13 +21,18 @@ import jax
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
 
-def main():
+def profile_parser():
+    """The arguments of both profilers (this one and profile_twin.py): config, steps traced, rows listed, batch size."""
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--top', type=int, default=15)
     parser.add_argument('--batch_size', type=int, default=None)
-    args = parser.parse_args()
+    return parser
+
+
+def main():
+    args = profile_parser().parse_args()
     config, shape = load_config_and_shape(args.config, args.batch_size)
     state, step, x, key = build_step(config, shape)
     for _ in range(3):  # compile and warm up

@@ -6,10 +6,9 @@ counterpart of `profile_step.py` for `vs_pytorch.py`'s other side.
 Needs a GPU (on a CPU the twin has no kernels to list). Reported, not asserted.
 """
 
-import argparse
-
 import numpy as np
 import torch_side
+from profile_step import profile_parser  # benchmarks/ is the script's directory
 from step_time import load_config_and_shape  # benchmarks/ is the script's directory
 from vs_pytorch import torch_twin
 
@@ -17,11 +16,7 @@ from vs_pytorch import torch_twin
 def main():
     import torch
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument('config')
-    parser.add_argument('--steps', type=int, default=5)
-    parser.add_argument('--top', type=int, default=15)
-    parser.add_argument('--batch_size', type=int, default=None)
+    parser = profile_parser()
     parser.add_argument('--precision', default='float32', choices=['float32', 'tf32'])
     args = parser.parse_args()
     device = torch_side.device(tf32=args.precision == 'tf32')
