@@ -189,3 +189,14 @@ def test_the_parity_record_is_of_the_current_metric_code(repo):
             "pip install -e '.[parity]' && python tests/parity.py results/parity"
         )
     assert record['table'] and all(r['difference'] <= r['tolerance'] for r in record['table'])
+
+
+@pytest.mark.parametrize('shape', [(2, 17, 17, 5), (1, 8, 11, 3)])
+def test_separable_pools_equal_flax_reduce_window(shape):
+    """The network's 3x3 pools (strided slices along H, then W) against Flax's reduce-window pools."""
+    x = jnp.asarray(np.random.default_rng(0).normal(size=shape), jnp.float32)
+    np.testing.assert_allclose(
+        inception.avg_pool_3x3(x), nn.avg_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1)), count_include_pad=False), atol=1e-6
+    )
+    np.testing.assert_array_equal(inception.max_pool_3x3_s2(x), nn.max_pool(x, (3, 3), (2, 2), 'VALID'))
+    np.testing.assert_array_equal(inception.max_pool_3x3_same(x), nn.max_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1))))
