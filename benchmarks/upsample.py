@@ -1,9 +1,12 @@
-"""Forward+backward time of one 2x upsampling layer on this machine: Flax ConvTranspose vs aegan's UpConv.
+"""Forward+backward time of one 2x upsampling layer on this machine: Flax ConvTranspose vs aegan's UpConv, each of
+its algorithms.
 
     python benchmarks/upsample.py [--batch 64] [--repeats 10]
 
-Reports the median wall time of a jitted value_and_grad (w.r.t. input and kernel) per layer, for the four upsampling
-layers of a 64 px DCGAN generator of width 64 (`cin->cout @input size`). Timing only; nothing is asserted.
+Reports the median wall time of a jitted value_and_grad (w.r.t. input and kernel) per layer (`cin->cout @input
+size`): the upsampling layers of the width-64 generators of the α-GAN configs (stacked_mnist 28 px, cifar10 32 px)
+and of a 64 px DCGAN. `UpConv`'s 'auto' picks 'matmul' on a CPU and 'phases' elsewhere (nets/layers.py). Timing only;
+nothing is asserted.
 """
 
 import argparse
@@ -14,9 +17,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from aegan.nets.layers import UpConv
+from aegan.nets.layers import UPCONV_ALGORITHMS, UpConv
 
-SHAPES = ((512, 256, 4), (256, 128, 8), (128, 64, 16), (64, 3, 32))
+# (cin, cout, input size): stacked_mnist, cifar10, then the 64 px generator
+SHAPES = (
+    (128, 64, 7),
+    (64, 3, 14),
+    (256, 128, 4),
+    (128, 64, 8),
+    (64, 3, 16),
+    (512, 256, 4),
+    (256, 128, 8),
+    (128, 64, 16),
+    (64, 3, 32),
+)
 
 
 def time_layer(layer, x, repeats):
@@ -43,13 +57,13 @@ def main():
     parser.add_argument('--repeats', type=int, default=10)
     args = parser.parse_args()
     print(f'backend={jax.default_backend()} batch={args.batch} (median of {args.repeats}, fwd+bwd, ms)')
-    print(f'{"layer":>24} {"nn.ConvTranspose":>18} {"UpConv":>10} {"speed-up":>9}')
+    print(f'{"layer":>24} {"nn.ConvTranspose":>18}' + ''.join(f'{"UpConv " + a:>16}' for a in UPCONV_ALGORITHMS))
     for cin, cout, size in SHAPES:
         x = jax.random.normal(jax.random.key(1), (args.batch, size, size, cin))
         _, t_ref = time_layer(nn.ConvTranspose(cout, (4, 4), strides=(2, 2), padding='SAME'), x, args.repeats)
-        _, t_ours = time_layer(UpConv(cout), x, args.repeats)
+        ours = [time_layer(UpConv(cout, algorithm=a), x, args.repeats)[1] for a in UPCONV_ALGORITHMS]
         name = f'{cin}->{cout} @{size}x{size}'
-        print(f'{name:>24} {1e3 * t_ref:18.1f} {1e3 * t_ours:10.1f} {t_ref / t_ours:8.1f}x')
+        print(f'{name:>24} {1e3 * t_ref:18.1f}' + ''.join(f'{1e3 * t:16.1f}' for t in ours))
 
 
 if __name__ == '__main__':

@@ -20,10 +20,14 @@ def conv_transpose_reference(x, kernel, bias):
     return out[:, 1 : 2 * h + 1, 1 : 2 * w + 1] + bias
 
 
+ALGORITHMS = ['phases', 'matmul']
+
+
+@pytest.mark.parametrize('algorithm', ALGORITHMS)
 @pytest.mark.parametrize('shape', [(2, 3, 5, 4), (1, 4, 4, 2)])
-def test_upconv_equals_transposed_convolution(shape):
+def test_upconv_equals_transposed_convolution(shape, algorithm):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    layer = UpConv(3, kernel_init=jax.nn.initializers.normal(1.0))
+    layer = UpConv(3, kernel_init=jax.nn.initializers.normal(1.0), algorithm=algorithm)
     variables = layer.init(jax.random.key(0), x)
     variables = jax.tree.map(lambda v: v + 0.1, variables)  # non-zero bias
     got = np.asarray(layer.apply(variables, x))
@@ -33,9 +37,10 @@ def test_upconv_equals_transposed_convolution(shape):
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
-def test_upconv_gradients_match_lax_conv_transpose():
-    x = jax.random.normal(jax.random.key(1), (2, 4, 4, 3))
-    layer = UpConv(2, use_bias=False)
+@pytest.mark.parametrize('algorithm', ALGORITHMS)
+def test_upconv_gradients_match_lax_conv_transpose(algorithm):
+    x = jax.random.normal(jax.random.key(1), (2, 4, 5, 3))  # h != w: a swapped axis in the backward pass fails
+    layer = UpConv(2, use_bias=False, algorithm=algorithm)
     params = layer.init(jax.random.key(2), x)
     kernel = params['params']['kernel']
 
@@ -50,6 +55,14 @@ def test_upconv_gradients_match_lax_conv_transpose():
     g_ref = jax.grad(lambda k, x: jnp.sum(jnp.sin(reference(k, x))), argnums=(0, 1))(kernel, x)
     for a, b in zip(g_ours, g_ref):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_upconv_algorithms_share_one_parameter_layout_and_an_unknown_one_is_a_clear_error():
+    x = jnp.zeros((1, 2, 2, 3))
+    shapes = [jax.tree.map(jnp.shape, UpConv(2, algorithm=a).init(jax.random.key(0), x)) for a in ALGORITHMS]
+    assert shapes[0] == shapes[1]  # a checkpoint from a GPU ('phases') loads on a CPU ('matmul')
+    with pytest.raises(ValueError, match="algorithm='fft'.*'phases', 'matmul'"):
+        UpConv(2, algorithm='fft').init(jax.random.key(0), x)
 
 
 @pytest.mark.parametrize('size,channels', [(28, 3), (32, 3), (64, 3), (28, 1)])
