@@ -1,11 +1,14 @@
-"""UpConv equals a 4x4 / stride-2 / pad-1 transposed convolution; the DCGAN nets produce the right shapes."""
+"""UpConv equals a 4x4 / stride-2 / pad-1 transposed convolution and DownConv the convolution, with their gradients;
+the DCGAN nets produce the right shapes."""
 
+import chex
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan.nets import Downsampler, Generator, UpConv
+from aegan.nets import DownConv, Downsampler, Generator, UpConv
 
 
 def conv_transpose_reference(x, kernel, bias):
@@ -63,6 +66,34 @@ def test_upconv_algorithms_share_one_parameter_layout_and_an_unknown_one_is_a_cl
     assert shapes[0] == shapes[1]  # a checkpoint from a GPU ('phases') loads on a CPU ('matmul')
     with pytest.raises(ValueError, match="algorithm='fft'.*'phases', 'matmul'"):
         UpConv(2, algorithm='fft').init(jax.random.key(0), x)
+
+
+@pytest.mark.parametrize('input_grad', ['conv', 'matmul'])
+def test_downconv_and_its_gradients_equal_flax_conv(input_grad):
+    x = jax.random.normal(jax.random.key(1), (2, 8, 6, 3))  # h != w
+    reference = nn.Conv(5, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)))
+    variables = jax.tree.map(lambda v: v + 0.1, reference.init(jax.random.key(2), x))  # non-zero bias
+    layer = DownConv(5, input_grad=input_grad)
+    assert jax.tree.map(jnp.shape, layer.init(jax.random.key(2), x)) == jax.tree.map(jnp.shape, variables)
+
+    def loss(module):
+        return lambda v, x: jnp.sum(jnp.sin(module.apply(v, x)))
+
+    np.testing.assert_allclose(layer.apply(variables, x), reference.apply(variables, x), atol=1e-6)
+    ours = jax.grad(loss(layer), argnums=(0, 1))(variables, x)
+    want = jax.grad(loss(reference), argnums=(0, 1))(variables, x)
+    chex.assert_trees_all_close(ours, want, atol=1e-5)
+
+
+def test_downconv_auto_keeps_the_convolution_gradient_for_odd_sizes_and_names_bad_choices():
+    x = jax.random.normal(jax.random.key(1), (1, 7, 7, 2))  # UpConv's output would be 6x6: no matmul gradient
+    reference = nn.Conv(3, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)), use_bias=False)
+    variables = reference.init(jax.random.key(2), x)
+    ours = jax.grad(lambda x: jnp.sum(DownConv(3, use_bias=False).apply(variables, x) ** 2))(x)
+    want = jax.grad(lambda x: jnp.sum(reference.apply(variables, x) ** 2))(x)
+    np.testing.assert_allclose(ours, want, atol=1e-5)
+    with pytest.raises(ValueError, match="input_grad='fft'.*'conv', 'matmul'"):
+        DownConv(2, input_grad='fft').init(jax.random.key(0), x)
 
 
 @pytest.mark.parametrize('size,channels', [(28, 3), (32, 3), (64, 3), (28, 1)])

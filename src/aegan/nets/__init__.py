@@ -6,7 +6,7 @@ than G as in PacGAN's "D = 1/4 G" setting (docs/methods.md, "Mode-collapse study
 """
 
 from aegan.nets.dcgan import NORMS, Downsampler, Generator
-from aegan.nets.layers import UpConv
+from aegan.nets.layers import DownConv, UpConv
 from aegan.nets.mlp import MLP, ImageMLP
 
 KINDS = ('dcgan', 'mlp')
@@ -85,6 +85,7 @@ __all__ = [
     'KINDS',
     'MLP',
     'NORMS',
+    'DownConv',
     'Downsampler',
     'Generator',
     'ImageMLP',

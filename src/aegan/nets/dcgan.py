@@ -1,7 +1,8 @@
 """DCGAN-style convolutional encoder, generator and discriminator for 28, 32 and 64 px images (Radford et al. 2016).
 
-Downsampling: 4x4 stride-2 convolutions, LeakyReLU(0.2), BatchNorm after every layer but the first. Upsampling:
-`UpConv` (identical to ConvTranspose 4x4/s2/p1, fast on XLA:CPU), BatchNorm + ReLU, tanh output. The number of
+Downsampling: `DownConv` (a 4x4 stride-2 convolution), LeakyReLU(0.2), BatchNorm after every layer but the first.
+Upsampling: `UpConv` (identical to ConvTranspose 4x4/s2/p1), BatchNorm + ReLU, tanh output. Both are in layers.py
+for their speed on XLA:CPU. The number of
 2x stages follows from the image size: 28 -> 7 (2 stages), 32 -> 4 (3), 64 -> 4 (4).
 
 BatchNorm normalises over the *global* batch (`axis_name`), so a step gives the same result on 1 or N devices.
@@ -10,7 +11,7 @@ BatchNorm normalises over the *global* batch (`axis_name`), so a step gives the 
 import flax.linen as nn
 import jax.numpy as jnp
 
-from aegan.nets.layers import UpConv
+from aegan.nets.layers import DownConv, UpConv
 
 _STAGES = {28: 2, 32: 3, 64: 4}
 _INIT = nn.initializers.normal(0.02)
@@ -51,14 +52,8 @@ class Downsampler(nn.Module):
         for i in range(num_stages(self.image_size)):
             normed = i > 0 and self.norm != 'none'
             # No bias before a norm: its gradient is exactly 0, and Adam would turn float noise into lr-sized steps.
-            x = nn.Conv(
-                self.width * 2**i,
-                (4, 4),
-                strides=(2, 2),
-                padding=((1, 1), (1, 1)),
-                use_bias=not normed,
-                kernel_init=_INIT,
-            )(x)
+            # named as the nn.Conv it replaced, so that earlier checkpoints still load
+            x = DownConv(self.width * 2**i, use_bias=not normed, kernel_init=_INIT, name=f'Conv_{i}')(x)
             if normed:
                 x = _norm(train, self.axis_name)(x) if self.norm == 'batch' else nn.LayerNorm()(x)
             x = nn.leaky_relu(x, 0.2)

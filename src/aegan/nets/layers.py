@@ -113,8 +113,8 @@ def _tap_reads():
 def _overlap_add(patches):
     """[n, h, w, 4, 4, c] patches -> [n, 2h, 2w, c]: phase (a, b) adds the four shifted taps it reads.
 
-    Its transpose is written out (`_overlap_add_bwd`): each tap's cotangent is one shifted slice of one phase's, all
-    sixteen in one stack. Left to autodiff, every tap's cotangent was a zero-padded full-size array, and the sixteen
+    Its transpose is written out (`_extract_patches`): each tap's cotangent is one shifted slice of the output's, all
+    sixteen in one gather. Left to autodiff, every tap's cotangent was a zero-padded full-size array, and the sixteen
     were added up: 13 of 140 ms of the α-GAN step's op time.
     """
     phases = [[0, 0], [0, 0]]
@@ -128,14 +128,81 @@ def _overlap_add_fwd(patches):
 
 
 def _overlap_add_bwd(_, cotangent):
-    """Tap (r, s) of input pixel (i, j) wrote to output pixel (2i - 1 + r, 2j - 1 + s), so its cotangent is read from
-    there: with one pixel of zero padding, row 2i - 1 + r is row 2(i + r // 2) + r % 2 of the padded output."""
-    n, h2, w2, c = cotangent.shape
+    return (_extract_patches(cotangent),)
+
+
+@jax.custom_vjp
+def _extract_patches(x):
+    """[n, 2h, 2w, c] -> [n, h, w, 4, 4, c]: the 4x4 window at stride 2 and padding 1 of each output pixel (im2col).
+
+    Tap (r, s) of pixel (i, j) is input pixel (2i - 1 + r, 2j - 1 + s); with one pixel of zero padding, row
+    2i - 1 + r is row 2(i + r // 2) + r % 2 of the padded input. The transpose of `_overlap_add`, and vice versa.
+    """
+    n, h2, w2, c = x.shape
     h, w = h2 // 2, w2 // 2
-    padded = jnp.pad(cotangent, ((0, 0), (1, 1), (1, 1), (0, 0))).reshape(n, h + 1, 2, w + 1, 2, c)
+    padded = jnp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0))).reshape(n, h + 1, 2, w + 1, 2, c)
     rows = jnp.stack([padded[:, :h], padded[:, 1:]], axis=2)  # [n, h, 2 (r // 2), 2 (r % 2), w + 1, 2, c]
     taps = jnp.stack([rows[:, :, :, :, :w], rows[:, :, :, :, 1:]], axis=5)  # [n, h, 2, 2, w, 2 (s // 2), 2, c]
-    return (taps.transpose(0, 1, 4, 2, 3, 5, 6, 7).reshape(n, h, w, 4, 4, c),)
+    return taps.transpose(0, 1, 4, 2, 3, 5, 6, 7).reshape(n, h, w, 4, 4, c)
 
 
 _overlap_add.defvjp(_overlap_add_fwd, _overlap_add_bwd)
+_extract_patches.defvjp(lambda x: (_extract_patches(x), None), lambda _, cotangent: (_overlap_add(cotangent),))
+
+
+class DownConv(nn.Module):
+    """2x downsampling, equal to Conv(k=4, s=2, p=1) with kernel `[4, 4, in, out]` (nn.Conv's parameters and names).
+
+    The forward pass is XLA's convolution. Its input gradient is a transposed convolution with the same kernel, in
+    and out swapped, which is exactly `UpConv`'s function: `input_grad='matmul'` computes it with `UpConv`'s
+    'matmul' algorithm (XLA:CPU's own lhs-dilated convolution was slower); 'conv' leaves it to autodiff. The kernel
+    gradient is autodiff's either way. 'auto': 'matmul' on a CPU for even input sizes, 'conv' otherwise.
+    """
+
+    features: int
+    use_bias: bool = True
+    kernel_init: nn.initializers.Initializer = nn.initializers.normal(0.02)
+    input_grad: str = 'auto'
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param('kernel', self.kernel_init, (4, 4, x.shape[-1], self.features), jnp.float32)
+        input_grad = self.input_grad
+        if input_grad == 'auto':
+            even = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
+            input_grad = 'matmul' if even and jax.default_backend() == 'cpu' else 'conv'
+        if input_grad not in DOWNCONV_INPUT_GRADS:
+            raise ValueError(
+                f'Unknown DownConv input_grad={input_grad!r}; valid choices: {["auto", *DOWNCONV_INPUT_GRADS]}.'
+            )
+        y = _strided_conv(x, kernel) if input_grad == 'conv' else _strided_conv_matmul_input_grad(x, kernel)
+        if self.use_bias:
+            y = y + self.param('bias', nn.initializers.zeros, (self.features,), jnp.float32)
+        return y
+
+
+DOWNCONV_INPUT_GRADS = ('conv', 'matmul')
+
+
+def _strided_conv(x, kernel):
+    return lax.conv_general_dilated(x, kernel, (2, 2), ((1, 1), (1, 1)), dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
+
+
+@jax.custom_vjp
+def _strided_conv_matmul_input_grad(x, kernel):
+    return _strided_conv(x, kernel)
+
+
+def _strided_conv_fwd(x, kernel):
+    return _strided_conv(x, kernel), (x, kernel)
+
+
+def _strided_conv_bwd(residuals, cotangent):
+    x, kernel = residuals
+    # Autodiff's kernel gradient (through jax.vjp, so that inside shard_map it is summed over the devices like any
+    # other gradient of replicated parameters).
+    kernel_grad = jax.vjp(lambda k: _strided_conv(x, k), kernel)[1](cotangent)[0]
+    return _upconv_matmul(cotangent, kernel.transpose(0, 1, 3, 2)), kernel_grad
+
+
+_strided_conv_matmul_input_grad.defvjp(_strided_conv_fwd, _strided_conv_bwd)
