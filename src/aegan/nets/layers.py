@@ -1,14 +1,17 @@
 """Layers that XLA runs fast in both directions.
 
-`nn.ConvTranspose` (an lhs-dilated convolution) takes 0.2-3.9 s per layer forward+backward on XLA:CPU at batch 64,
-because of its kernel-gradient path (`python benchmarks/upsample.py`). `UpConv` computes *exactly* the same function
-as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)`, by one of two algorithms:
+`nn.ConvTranspose` (an lhs-dilated convolution) takes 16 ms to 3.9 s per layer forward+backward on XLA:CPU at batch
+64, because of its kernel-gradient path (`python benchmarks/upsample.py`). `UpConv` computes *exactly* the same
+function as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)`, by one of two algorithms:
   'phases': four stride-1 2x2 convolutions, one per output phase; forward and backward are ordinary convolutions.
   'matmul': one matmul turns every input pixel into its 4x4 output patch, and the overlapping patches are added up
-      (col2im, as PyTorch's CPU transposed convolution does); backward is a gather and two matmuls. On XLA:CPU it ran
-      1.1-6.5x faster than 'phases' per layer and made the α-GAN step 1.2x faster (benchmarks/README.md).
+      (col2im); backward is a gather and two matmuls. On XLA:CPU it ran 1.1-7.5x faster than 'phases' per layer and
+      made the α-GAN step 1.2x faster (benchmarks/README.md).
 'auto' (the default) is 'matmul' on a CPU and 'phases' elsewhere, where 'phases' is what was measured on a GPU. Both
 have the same parameters, so a checkpoint moves between them.
+
+`DownConv` is the matching 4x4 stride-2 convolution, whose input gradient (a transposed convolution) uses `UpConv`'s
+'matmul' algorithm on a CPU.
 """
 
 import flax.linen as nn
