@@ -44,9 +44,7 @@ class UpConv(nn.Module):
     @nn.compact
     def __call__(self, x):
         kernel = self.param('kernel', self.kernel_init, (4, 4, x.shape[-1], self.features), jnp.float32)
-        algorithm = upconv_algorithm() if self.algorithm == 'auto' else self.algorithm
-        if algorithm not in UPCONV_ALGORITHMS:
-            raise ValueError(f'Unknown UpConv algorithm={algorithm!r}; valid choices: {["auto", *UPCONV_ALGORITHMS]}.')
+        algorithm = _choose(self.algorithm, upconv_algorithm(), UPCONV_ALGORITHMS, 'UpConv algorithm')
         y = _upconv_phases(x, kernel) if algorithm == 'phases' else _upconv_matmul(x, kernel)
         if self.use_bias:
             y = y + self.param('bias', nn.initializers.zeros, (self.features,), jnp.float32)
@@ -54,6 +52,14 @@ class UpConv(nn.Module):
 
 
 UPCONV_ALGORITHMS = ('phases', 'matmul')
+
+
+def _choose(value: str, auto: str, valid: tuple, what: str) -> str:
+    """`value`, or `auto` where it is 'auto'; anything else not in `valid` is an error that lists the choices."""
+    chosen = auto if value == 'auto' else value
+    if chosen not in valid:
+        raise ValueError(f'Unknown {what}={value!r}; valid choices: {["auto", *valid]}.')
+    return chosen
 
 
 def upconv_algorithm() -> str:
@@ -170,14 +176,9 @@ class DownConv(nn.Module):
     @nn.compact
     def __call__(self, x):
         kernel = self.param('kernel', self.kernel_init, (4, 4, x.shape[-1], self.features), jnp.float32)
-        input_grad = self.input_grad
-        if input_grad == 'auto':
-            even = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
-            input_grad = 'matmul' if even and jax.default_backend() == 'cpu' else 'conv'
-        if input_grad not in DOWNCONV_INPUT_GRADS:
-            raise ValueError(
-                f'Unknown DownConv input_grad={input_grad!r}; valid choices: {["auto", *DOWNCONV_INPUT_GRADS]}.'
-            )
+        even = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
+        auto = 'matmul' if even and jax.default_backend() == 'cpu' else 'conv'
+        input_grad = _choose(self.input_grad, auto, DOWNCONV_INPUT_GRADS, 'DownConv input_grad')
         y = _strided_conv(x, kernel) if input_grad == 'conv' else _strided_conv_matmul_input_grad(x, kernel)
         if self.use_bias:
             y = y + self.param('bias', nn.initializers.zeros, (self.features,), jnp.float32)
