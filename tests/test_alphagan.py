@@ -37,7 +37,7 @@ def setup(config):
 def on_one_device(fn, in_specs):
     """`fn` inside shard_map over one device (the steps use the 'data' axis), jitted."""
     mesh = parallel.make_mesh(jax.devices()[:1])
-    return jax.jit(jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=(P(), P())))
+    return jax.jit(parallel.data_parallel(fn, mesh, in_specs, (P(), P())))
 
 
 def reference_losses(steps, state, x, z_prior, lambda_rec):

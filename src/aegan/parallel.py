@@ -67,9 +67,31 @@ def shard_step(update, mesh, compiler_options=None):
         state, *outputs = update(state, batch, jax.random.fold_in(root_key, state.step))
         return state.replace(step=state.step + 1), *outputs  # the one place the counter moves (methods/api.Method)
 
-    mapped = jax.shard_map(step, mesh=mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=P())
+    mapped = data_parallel(step, mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=P())
     options = step_compiler_options() if compiler_options is None else compiler_options
     return jax.jit(mapped, donate_argnums=0, compiler_options=options or None)
+
+
+def data_parallel(fn, mesh, in_specs, out_specs):
+    """`jax.shard_map(fn)` over `mesh`, where `fn`'s collectives go through `collective_axis()`.
+
+    Over one device those collectives are left out, so shard_map cannot infer that the outputs are replicated (its
+    `check_vma`); they trivially are, and the check stays on wherever there are two devices or more.
+    """
+    return jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_vma=mesh.size > 1)
+
+
+def collective_axis(axis_name: str | None = DATA_AXIS) -> str | None:
+    """`axis_name` for a mean over the devices, or None inside a one-device `data_parallel`: a mean over one device
+    is the identity, and XLA:CPU kept every such all-reduce (47 in the α-GAN stacked_mnist step), which cost 9% of
+    that step on one device (benchmarks/README.md). Outside shard_map the name is returned unchanged.
+    """
+    if axis_name is None:
+        return None
+    try:
+        return None if lax.axis_size(axis_name) == 1 else axis_name
+    except NameError:  # not bound here: leave the error, if any, to the collective that uses it
+        return axis_name
 
 
 FULL_FLOAT32 = ('highest', 'float32')
@@ -128,4 +150,6 @@ def _global_rows(draw, key, local_shape):
 
 
 def pmean(tree):
-    return lax.pmean(tree, DATA_AXIS)
+    """The mean over the devices of the data-parallel step (`collective_axis`); the identity on one device."""
+    axis = collective_axis()
+    return tree if axis is None else lax.pmean(tree, axis)

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from aegan import losses, nets
 from aegan.methods import api
-from aegan.parallel import DATA_AXIS, normal_rows, pmean
+from aegan.parallel import DATA_AXIS, collective_axis, normal_rows, pmean
 
 NETS = ('encoder', 'generator')
 
@@ -65,7 +65,7 @@ def make(config, data_shape) -> api.Method:
         def loss_fn(params):
             x_gen, stats = net(state, 'generator', z, params)
             codes_fake, _ = encode_sphere(state, x_gen)
-            loss, terms = generator_loss(z, codes_fake, lam, DATA_AXIS)
+            loss, terms = generator_loss(z, codes_fake, lam, collective_axis())
             return pmean(loss), (pmean(terms), stats)
 
         return api.update_net(state, 'generator', loss_fn, optimizers['generator'])
@@ -78,7 +78,7 @@ def make(config, data_shape) -> api.Method:
             codes_real, stats = encode_sphere(state, x, params)
             codes_fake, stats = net(state, 'encoder', x_fake, params, stats)
             x_rec, _ = net(state, 'generator', codes_real)
-            loss, terms = encoder_loss(x, x_rec, codes_real, to_sphere(codes_fake), mu, DATA_AXIS)
+            loss, terms = encoder_loss(x, x_rec, codes_real, to_sphere(codes_fake), mu, collective_axis())
             return pmean(loss), (pmean(terms), stats)
 
         state, e_loss, e_terms = api.update_net(state, 'encoder', e_loss_fn, optimizers['encoder'])

@@ -12,6 +12,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from aegan.nets.layers import DownConv, UpConv
+from aegan.parallel import collective_axis
 
 _STAGES = {28: 2, 32: 3, 64: 4}
 _INIT = nn.initializers.normal(0.02)
@@ -26,7 +27,8 @@ def num_stages(image_size):
 
 
 def _norm(train, axis_name):
-    return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name if train else None)
+    axis_name = collective_axis(axis_name) if train else None
+    return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
 
 
 NORMS = ('batch', 'layer', 'none')
