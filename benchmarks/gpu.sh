@@ -27,5 +27,9 @@ run vs_pytorch.json benchmarks/vs_pytorch.py experiments/alphagan_stacked_mnist.
 run vs_pytorch_batch512.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 --steps 30
 run vs_pytorch_batch512_tf32.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 --steps 30 \
   --precision tf32
+# The CPU's matmul layers on the card (UpConv 'matmul', DownConv's matmul input gradient), not in the README table:
+# the candidate for the batch-512 full-float32 gap (benchmarks/README.md, "On a GPU").
+run vs_pytorch_batch512_matmul.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 \
+  --steps 30 --precision float32,tf32 --layers matmul
 run metrics_speed.json benchmarks/metrics_speed.py --pairs 256 --ms_ssim_chunks 8 --inception_batch 50,500
 exit $status

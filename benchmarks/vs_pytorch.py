@@ -10,7 +10,9 @@ discriminator: MLP with LeakyReLU 0.2), the same widths, batch, Adam settings an
 optimizer, two backward passes), then D on x / G(E(x)) / G(z) and C on z / E(x), recomputed with the updated E and G.
 Random data of the dataset's shape; both sides use every CPU thread JAX does (torch.set_num_threads(os.cpu_count())).
 Medians over `--steps` steps after two warm-up steps; the first call (compile for aegan) is reported separately.
-Timing only: nothing is asserted.
+Timing only: nothing is asserted. `--layers phases|matmul` builds aegan's nets with that `UpConv` algorithm on any
+backend ('matmul' also gives `DownConv` its matmul input gradient) instead of `layers.upconv_algorithm()`'s choice
+('matmul' on a CPU, 'phases' elsewhere): the same functions and parameters, another way to compute them.
 
 On a GPU (JAX's default backend 'gpu' and torch.cuda available) both sides run there, PyTorch with
 `cudnn.benchmark` on, and each step is waited on (block_until_ready / cuda.synchronize). `--precision` makes the
@@ -19,8 +21,10 @@ matrix units on both (JAX 'tensorfloat32', PyTorch allow_tf32 for matmul and cuD
 """
 
 import argparse
+import contextlib
 import os
 import time
+from unittest import mock
 
 import jax
 import numpy as np
@@ -29,6 +33,7 @@ import torch_side
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
 
 from aegan import parallel
+from aegan.nets import layers
 
 PRECISIONS = {'float32': 'highest', 'tf32': 'tensorfloat32'}
 
@@ -138,7 +143,14 @@ def median_seconds(fn, steps):
     return float(np.median(times))
 
 
-def compare(config_path, steps, batch_size, precision, xla_defaults=False):
+def layer_algorithm(choice):
+    """A context in which the nets are traced with `choice` for `layers.upconv_algorithm()` ('auto': unchanged)."""
+    if choice == 'auto':
+        return contextlib.nullcontext()
+    return mock.patch.object(layers, 'upconv_algorithm', lambda: choice)
+
+
+def compare(config_path, steps, batch_size, precision, xla_defaults=False, layer_choice='auto'):
     import torch
 
     device = torch_side.device(tf32=precision == 'tf32')
@@ -172,6 +184,7 @@ def compare(config_path, steps, batch_size, precision, xla_defaults=False):
     a, b = (a1 + a2) / 2, (b1 + b2) / 2
     where = f'{device}, {precision}' if device == 'cuda' else device
     where += f', compiler options {options}' if options else ''
+    where += f', layers {layer_choice}' if layer_choice != 'auto' else ''
     print(
         f'{config_path} (batch {config.batch_size}, {shape}, {where}): aegan {1e3 * a:.2f} ms/iteration '
         f'({config.batch_size / a:,.0f} images/s), PyTorch {torch.__version__} {1e3 * b:.2f} ms '
@@ -193,6 +206,7 @@ def compare(config_path, steps, batch_size, precision, xla_defaults=False):
         first_call_theirs_s=first_theirs,
         alternative=f'PyTorch {torch.__version__}',
         compiler_options=options,
+        layers=layer_choice,
     )
 
 
@@ -203,13 +217,22 @@ def main():
     parser.add_argument('--batch_size', type=int, default=None)
     parser.add_argument('--precision', default='float32', help='comma-separated, on a GPU: float32, tf32')
     parser.add_argument('--xla_defaults', action='store_true', help='ours without parallel.step_compiler_options()')
+    parser.add_argument(
+        '--layers',
+        default='auto',
+        choices=('auto', *layers.UPCONV_ALGORITHMS),
+        help="aegan's UpConv algorithm on any backend ('auto': layers.upconv_algorithm())",
+    )
     parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
     args = parser.parse_args()
     print(f'JAX {jax.__version__} on {jax.default_backend()} ({jax.device_count()} device(s)), {os.cpu_count()} CPUs')
     precisions = args.precision.split(',') if jax.default_backend() == 'gpu' else ['float32']
-    rows = [
-        compare(path, args.steps, args.batch_size, p, args.xla_defaults) for p in precisions for path in args.configs
-    ]
+    with layer_algorithm(args.layers):  # the nets are traced at each step's first call, inside compare()
+        rows = [
+            compare(path, args.steps, args.batch_size, p, args.xla_defaults, args.layers)
+            for p in precisions
+            for path in args.configs
+        ]
     record.write(args.out, rows)
 
 
