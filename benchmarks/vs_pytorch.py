@@ -11,8 +11,9 @@ optimizer, two backward passes), then D on x / G(E(x)) / G(z) and C on z / E(x),
 Random data of the dataset's shape; both sides use every CPU thread JAX does (torch.set_num_threads(os.cpu_count())).
 Medians over `--steps` steps after two warm-up steps; the first call (compile for aegan) is reported separately.
 Timing only: nothing is asserted. `--layers phases|matmul` builds aegan's nets with that `UpConv` algorithm on any
-backend ('matmul' also gives `DownConv` its matmul input gradient) instead of `layers.upconv_algorithm()`'s choice
-('matmul' on a CPU, 'phases' elsewhere): the same functions and parameters, another way to compute them.
+backend, and `DownConv`'s input gradient follows it (a matmul with 'matmul', XLA's convolution with 'phases'), instead
+of `layers.upconv_algorithm()`'s choice ('matmul' on a CPU, 'phases' elsewhere): the same functions and parameters,
+another way to compute them.
 
 On a GPU (JAX's default backend 'gpu' and torch.cuda available) both sides run there, PyTorch with
 `cudnn.benchmark` on, and each step is waited on (block_until_ready / cuda.synchronize). `--precision` makes the
