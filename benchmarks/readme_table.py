@@ -59,6 +59,7 @@ def cpu_table(results: str) -> str:
     speed, step, startup, parts = (load(n, results) for n in names)
     exists = os.path.exists(os.path.join(results, 'vs_pytorch_cpu_devices.json'))
     devices = [load('vs_pytorch_cpu_devices', results)] if exists else []  # the JAX_NUM_CPU_DEVICES run, if any
+    prdc = [load('prdc_speed', results)] if os.path.exists(os.path.join(results, 'prdc_speed.json')) else []
     ms = [r for r in rows_of(speed, 'ms_ssim') if r.get('alternative', '').startswith('tf.image')]
     small = rows_of(speed, 'ms_ssim_small')
     inc = [r for r in rows_of(speed, 'inception') if 'ratio' in r]
@@ -75,6 +76,7 @@ def cpu_table(results: str) -> str:
         f'| Inception forward, 32 px uint8 -> 299, batch {joined(inc, "{batch}")} | '
         f'{pair(inc, "ours", "theirs", "{:,.1f}")} images/s ({inc[0]["alternative"]}, same resize): {ratios(inc)} '
         f'| `{speed["command"]}` |',
+        *(prdc_row(record) for record in prdc),
         f'| α-GAN iteration, batch {step["rows"][0]["batch"]}, '
         f'{nets} nets | '
         f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms (the {step["rows"][0]["alternative"]} twin): '
@@ -95,7 +97,18 @@ def cpu_table(results: str) -> str:
             for r in parts['rows']
         ),
     ]
-    return '\n'.join([*lines, '', f'Measured: {sources((speed, step, *devices, startup, parts))}.'])
+    return '\n'.join([*lines, '', f'Measured: {sources((speed, *prdc, step, *devices, startup, parts))}.'])
+
+
+def prdc_row(record: dict) -> str:
+    """Precision/recall/density/coverage against the official `prdc` package (benchmarks/prdc_speed.py)."""
+    rows = record['rows']
+    return (
+        f'| precision / recall / density / coverage, {rows[0]["n"]:,} real and {rows[0]["n"]:,} samples, '
+        f'd = {joined(rows, "{dim:,}")} | {pair(rows, "ours_s", "theirs_s", "{:.1f}")} s ({rows[0]["alternative"]}, '
+        f'largest difference in the values {max(r["max_abs_difference"] for r in rows):.0e}): {ratios(rows)} '
+        f'| `{record["command"]}` |'
+    )
 
 
 def cpu_devices_row(step: dict) -> str:

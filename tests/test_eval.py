@@ -306,7 +306,8 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     assert constant['modes'] == 1 and constant['reverse_kl'] == pytest.approx(np.log(1000), rel=1e-9)
     assert constant['confident_fraction'] in (0.0, 1.0)  # one image: all of its copies are confident, or none
     # The real-data floor in the JSON is the same counter on 200 real triples (training and held-out digits).
-    probabilities, _, accuracy, _ = evaluators.mnist_counter(clf, str(tmp_path))
+    counter = evaluators.mnist_counter(clf, str(tmp_path))
+    probabilities, accuracy = counter.probabilities, counter.accuracy
     floor = evaluators.real_data_floor(runs.restore(workdir).dataset, probabilities, 200, 0)
     assert written['settings']['mode_coverage']['real_data'] == floor
     assert written['settings']['mode_coverage']['classifier_test_accuracy'] == accuracy
@@ -318,6 +319,42 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     assert written['settings']['precision_recall']['num_samples'] == 150
     trained = eval_binary(repo, os.path.join(workdir, 'checkpoints', '10'), *flags)['metrics']
     assert trained['ms_ssim'] != constant['ms_ssim'] and trained['ms_ssim_diversity'] > 0
+
+
+def test_the_real_data_floor_is_cached_per_data_seed_count_and_counter_weights(
+    trained_image_runs, tmp_path, monkeypatch
+):
+    """The floor classifies 2n real triples (as long as the samples' count at n = 26,000), so it is computed once per
+    data config, seed, n and counter *weights*: a counter retrained in the same workdir gets a new entry, as do the
+    cached real-data precision/recall numbers."""
+    gan, clf = trained_image_runs
+    counter = str(tmp_path / 'counter')  # a copy, retrained in place below
+    shutil.copytree(clf, counter)
+    cache = tmp_path / 'cache'
+    options = dict(num_samples=60, metrics=['mode_coverage', 'precision_recall'], cache_dir=str(cache))
+    kwargs = dict(classifier=counter, **options)
+    first = aegan_eval.evaluate(gan, **kwargs)['settings']['mode_coverage']['real_data']
+    assert len(list(cache.glob('mode_floor_*.json'))) == 1
+    computed = []
+    real_floor = evaluators.real_data_floor
+    monkeypatch.setattr(evaluators, 'real_data_floor', lambda *a: computed.append(a) or real_floor(*a))
+    assert aegan_eval.evaluate(gan, **kwargs)['settings']['mode_coverage']['real_data'] == first
+    assert computed == []  # read from the cache
+    aegan_eval.evaluate(gan, **{**kwargs, 'seed': 1})
+    aegan_eval.evaluate(gan, **{**kwargs, 'num_samples': 50})
+    assert len(computed) == 2 and len(list(cache.glob('mode_floor_*.json'))) == 3
+    # The same counter workdir with one weight changed: recomputed, not read from the old entry.
+    _, _, config, _, _, state = runs.restore(counter)
+    params = jax.tree.map(np.asarray, jax.device_get(state.params))
+    first_leaf = jax.tree_util.tree_leaves_with_path(params)[0][0]
+    params = jax.tree_util.tree_map_with_path(lambda path, v: v + 0.5 if path == first_leaf else v, params)
+    shutil.rmtree(os.path.join(counter, 'checkpoints'))
+    save_state(counter, config, state.replace(params=params), 20)
+    aegan_eval.evaluate(gan, **kwargs)
+    assert len(computed) == 3 and len(list(cache.glob('mode_floor_*.json'))) == 4
+    # So are precision/recall's real-data numbers (a second draw of training data, in the counter's features): per
+    # n and counter weights (the draw's seed is the run's, not the eval's).
+    assert len(list(cache.glob('prdc_real_*.json'))) == 3
 
 
 def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_triples(trained_image_runs, tmp_path):

@@ -17,7 +17,7 @@ substitutions and nothing else (the README's "Fresh machine" section says the sa
 5. the mode counter: `python -m aegan.eval` of a Stacked MNIST checkpoint without `--classifier` gets
    `--classifier=` a counter that the test first trains with the README's classifier config
    (`python -m aegan.train --config=experiments/classifier_mnist.py`, 20 steps by rule 2), instead of the eval
-   training the real one for 6,000 steps (about 50 s of its 146 s, measured alone). The eval training and caching its
+   training the real one for 6,000 steps. The eval training and caching its
    own counter is tests/test_eval.py::test_mnist_counter_is_trained_once_and_cached.
 
 The commands that are not run are listed in NOT_RUN with the reason; every other command runs, so a new README

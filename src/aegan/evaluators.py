@@ -172,20 +172,15 @@ class Context:
                     'features': 'inception_pool3',
                     **settings,
                 }
-            featurize, name = self._featurizer(kind)
+            featurize, name, weights_sha256 = self._featurizer(kind)
             real = featurize(run.dataset.global_batch(run.config.seed, 0, n))
             values = prdc_lib.prdc(real, featurize(self.samples[:n]))
             cache = os.path.join(
-                os.path.expanduser(self.options.cache_dir), f'prdc_real_{reference_key(run.config, n, name)}.json'
+                os.path.expanduser(self.options.cache_dir),
+                f'prdc_real_{reference_key(run.config, n, f"{name} {weights_sha256}")}.json',
             )
-            if not os.path.exists(cache):
-                second_draw = featurize(run.dataset.global_batch(run.config.seed + 1, 0, n))
-                os.makedirs(os.path.dirname(cache), exist_ok=True)
-                with open(cache + '.tmp', 'w') as f:
-                    json.dump(prdc_lib.prdc(real, second_draw), f)
-                os.replace(cache + '.tmp', cache)
-            with open(cache) as f:
-                settings['real_data'] = {**json.load(f), 'draw': 'training data, seed + 1'}
+            second_draw = lambda: prdc_lib.prdc(real, featurize(run.dataset.global_batch(run.config.seed + 1, 0, n)))
+            settings['real_data'] = {**cached_json(cache, second_draw), 'draw': 'training data, seed + 1'}
             return values, {'features': name, **settings}
 
         return self._once('prdc', compute)
@@ -203,24 +198,25 @@ class Context:
         classifies = runs.data_name(options.classifier) if options.classifier else None
         return 'classifier' if classifies == run.config.data.name else 'inception'
 
-    def _featurizer(self, kind: str) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
-        """(images -> [n, d] features, the features' name) for 'data', 'mnist_counter' or 'classifier'."""
+    def _featurizer(self, kind: str) -> tuple[Callable[[np.ndarray], np.ndarray], str, str]:
+        """(images -> [n, d] features, the features' name, the sha256 of the weights computing them ('' for the
+        data themselves)) for 'data', 'mnist_counter' or 'classifier'."""
         run, options = self.run, self.options
         if kind == 'data':
-            return (lambda x: np.asarray(x, np.float32).reshape(len(x), -1)), 'data'
+            return (lambda x: np.asarray(x, np.float32).reshape(len(x), -1)), 'data', ''
         if kind == 'mnist_counter':
             if run.dataset.name != 'stacked_mnist':
                 raise Skip(f"prdc_features='mnist_counter' is for Stacked MNIST, not {run.dataset.name!r}")
             counter = mnist_counter(options.classifier, os.path.expanduser(options.cache_dir))
             per_channel = lambda x: np.concatenate([counter.features(x[..., c : c + 1]) for c in range(3)], -1)
-            return per_channel, f'mnist_counter_penultimate x 3 ({counter.path})'
+            return per_channel, f'mnist_counter_penultimate x 3 ({counter.path})', counter.weights_sha256
         if not options.classifier:
             raise Skip(
                 f'prdc_features=classifier needs --classifier=WORKDIR of a classifier of {run.config.data.name!r}'
             )
         clf = runs.load_classifier(options.classifier, run.config.data.name)
         features = lambda x: apply_in_chunks(clf.method.features, clf.state, x, CLASSIFIER_CHUNK)
-        return features, f'classifier_penultimate ({options.classifier})'
+        return features, f'classifier_penultimate ({options.classifier})', weights_sha256(clf.state)
 
 
 # ---- Shared resources. -----------------------------------------------------------------------------------------
@@ -237,12 +233,37 @@ def inception_features(weights_path: str, images: np.ndarray) -> dict:
 _READ_ONLY_KEYS = ('data_dir', 'download', 'num_threads', 'prefetch_batches')
 
 
-def reference_key(config, n: int, sha: str) -> str:
+def reference_key(config, n: int, sha: str, seed: int | None = None) -> str:
     """A digest of everything that changes the reference images or their features: the whole data config (name,
-    source, crop, ...) but where it is read from, the split and seed they are drawn with, n and the weights."""
+    source, crop, ...) but where it is read from, the split and seed they are drawn with (default the run's), n and
+    the weights."""
     data_config = {k: v for k, v in config.data.to_dict().items() if k not in _READ_ONLY_KEYS}
-    key = {'data': data_config, 'split': 'train', 'seed': config.seed, 'num_images': n, 'weights_sha256': sha}
+    seed = config.seed if seed is None else seed
+    key = {'data': data_config, 'split': 'train', 'seed': seed, 'num_images': n, 'weights_sha256': sha}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def cached_json(path: str, compute: Callable[[], dict]) -> dict:
+    """The JSON at `path`, or `compute()` written there first (atomically, through a file of this process's own: a
+    killed eval leaves no half file, and evals writing the same entry at once each write a whole one)."""
+    if not os.path.exists(path):
+        value = compute()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = f'{path}.{os.getpid()}.tmp'
+        with open(partial, 'w') as f:
+            json.dump(value, f)
+        os.replace(partial, path)
+    with open(path) as f:
+        return json.load(f)
+
+
+def weights_sha256(state) -> str:
+    """sha256 of a network's parameters and BatchNorm statistics: what its outputs depend on, so a retrained
+    classifier in the same workdir does not reuse numbers cached with the old one."""
+    digest = hashlib.sha256()
+    for leaf in jax.tree.leaves((state.params, state.batch_stats)):
+        digest.update(np.ascontiguousarray(jax.device_get(leaf)).tobytes())
+    return digest.hexdigest()
 
 
 def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
@@ -269,6 +290,7 @@ class Counter(NamedTuple):
     features: Callable[[np.ndarray], np.ndarray]  # -> [m, d], its penultimate layer
     accuracy: float  # on MNIST's held-out digits
     path: str  # its workdir
+    weights_sha256: str  # keys the numbers cached with it (weights_sha256)
 
 
 def mnist_counter(path: str | None, cache_dir: str) -> Counter:
@@ -296,7 +318,15 @@ def mnist_counter(path: str | None, cache_dir: str) -> Counter:
     softmax = lambda state, x: jax.nn.softmax(counter.method.classify(state, x))
     probabilities = lambda x: apply_in_chunks(softmax, counter.state, x, CLASSIFIER_CHUNK)
     features = lambda x: apply_in_chunks(counter.method.features, counter.state, x, CLASSIFIER_CHUNK)
-    return Counter(probabilities, features, accuracy, path)
+    return Counter(probabilities, features, accuracy, path, weights_sha256(counter.state))
+
+
+def cached_real_data_floor(run: runs.Run, counter: Counter, n: int, seed: int, cache_dir: str) -> dict:
+    """`real_data_floor`, computed once per data config, n, seed and counter weights and cached in `cache_dir`: it
+    classifies 2n real triples, at n = 26,000 as long as the samples' own count (docs/metrics.md)."""
+    key = reference_key(run.config, n, counter.weights_sha256, seed)
+    path = os.path.join(os.path.expanduser(cache_dir), f'mode_floor_{key}.json')
+    return cached_json(path, lambda: real_data_floor(run.dataset, counter.probabilities, n, seed))
 
 
 def real_data_floor(dataset, probabilities, n: int, seed: int) -> dict:
@@ -328,11 +358,12 @@ def mode_coverage(ctx: Context) -> Result:
         raise Skip(f'no mode structure known for {dataset.name!r}')
     counter = mnist_counter(ctx.options.classifier, os.path.expanduser(ctx.options.cache_dir))
     coverage = mode_coverage_lib.stacked_mnist_coverage(ctx.samples, counter.probabilities)
+    n = len(ctx.samples)
     settings = {
         'classifier': counter.path,
         'classifier_test_accuracy': counter.accuracy,
         'confidence': mode_coverage_lib.CONFIDENCE,
-        'real_data': real_data_floor(dataset, counter.probabilities, len(ctx.samples), ctx.options.seed),
+        'real_data': cached_real_data_floor(ctx.run, counter, n, ctx.options.seed, ctx.options.cache_dir),
     }
     title = f'{coverage["modes"]} of 1000 modes'
     picture = writers.save_mode_histogram(ctx.picture_path('_modes.png'), coverage['histogram'], title)
