@@ -191,15 +191,15 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         return config
 
     monkeypatch.setattr(classifier, 'mnist_counter_config', tiny_counter)
-    probabilities, _, accuracy, path = evaluators.mnist_counter(None, str(tmp_path))
+    counter = evaluators.mnist_counter(None, str(tmp_path))
+    path, accuracy = counter.path, counter.accuracy
     assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith('mnist_counter_')
     assert 0 <= accuracy <= 1
     stamp = os.path.getmtime(os.path.join(path, 'checkpoints', '10'))
-    _, _, again, same_path = evaluators.mnist_counter(None, str(tmp_path))
-    assert (
-        again == accuracy and same_path == path and os.path.getmtime(os.path.join(path, 'checkpoints', '10')) == stamp
-    )
-    p = probabilities(np.zeros((3, 28, 28, 1), np.float32))
+    again = evaluators.mnist_counter(None, str(tmp_path))
+    assert again.accuracy == accuracy and again.path == path and again.weights_sha256 == counter.weights_sha256
+    assert os.path.getmtime(os.path.join(path, 'checkpoints', '10')) == stamp
+    p = counter.probabilities(np.zeros((3, 28, 28, 1), np.float32))
     assert p.shape == (3, 10) and np.allclose(p.sum(-1), 1, atol=1e-5)
 
     def other_recipe():  # a changed counter recipe trains into its own directory instead of refusing to resume

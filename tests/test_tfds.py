@@ -111,10 +111,11 @@ def test_the_mode_counter_trains_on_full_mnist_with_source_tfds(tfds_data_dir, t
     config.num_train_steps = config.checkpoint_every_steps = config.sample_every_steps = 3
     workdir = str(tmp_path / 'counter')
     trainer.train_and_evaluate(config, workdir, devices=jax.devices()[:1])
-    probabilities, _, accuracy, path = evaluators.mnist_counter(workdir, str(tmp_path / 'cache'))
+    counter = evaluators.mnist_counter(workdir, str(tmp_path / 'cache'))
     mnist = data.get_dataset(data_config('mnist', tfds_data_dir, source='tfds'))
     labels = mnist.info['test_labels']
-    assert path == workdir and accuracy == np.mean(probabilities(mnist.test_data).argmax(-1) == labels)
+    assert counter.path == workdir
+    assert counter.accuracy == np.mean(counter.probabilities(mnist.test_data).argmax(-1) == labels)
     assert not os.path.exists(tmp_path / 'cache')  # the package's own counter was not trained
 
 
