@@ -14,6 +14,7 @@ from PIL import Image
 
 from aegan import checkpointing, evaluators, runs, samplers, trainer
 from aegan import eval as aegan_eval
+from aegan.metrics import prdc as prdc_lib
 
 
 def tree_digest(directory):
@@ -350,11 +351,17 @@ def test_the_real_data_floor_is_cached_per_data_seed_count_and_counter_weights(
     params = jax.tree_util.tree_map_with_path(lambda path, v: v + 0.5 if path == first_leaf else v, params)
     shutil.rmtree(os.path.join(counter, 'checkpoints'))
     save_state(counter, config, state.replace(params=params), 20)
-    aegan_eval.evaluate(gan, **kwargs)
+    again = aegan_eval.evaluate(gan, **kwargs)
     assert len(computed) == 3 and len(list(cache.glob('mode_floor_*.json'))) == 4
-    # So are precision/recall's real-data numbers (a second draw of training data, in the counter's features): per
-    # n and counter weights (the draw's seed is the run's, not the eval's).
-    assert len(list(cache.glob('prdc_real_*.json'))) == 3
+    # So are precision/recall's real-data numbers (a second draw of training data, in the counter's features) and
+    # the real features' k-NN radii: per n and counter weights (the draws' seeds are the run's, not the eval's).
+    assert len(list(cache.glob('prdc_real_*.json'))) == len(list(cache.glob('prdc_real_*_radii.npz'))) == 3
+    # A repeat eval reads the radii: only the samples' own set is searched for neighbours.
+    searched = []
+    knn_radii = prdc_lib.knn_radii
+    monkeypatch.setattr(prdc_lib, 'knn_radii', lambda points, *a: searched.append(len(points)) or knn_radii(points, *a))
+    assert aegan_eval.evaluate(gan, **kwargs)['metrics']['recall'] == again['metrics']['recall']
+    assert searched == [options['num_samples']]
 
 
 def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_triples(trained_image_runs, tmp_path):

@@ -98,3 +98,21 @@ def test_bad_input_is_a_clear_error():
         prdc.prdc(np.zeros((10, 3)), np.zeros((10, 4)))
     with pytest.raises(ValueError, match='need more than k points'):
         prdc.prdc(np.random.default_rng(0).normal(size=(5, 3)), np.zeros((10, 3)))
+
+
+def test_precomputed_real_radii_give_the_same_numbers_and_are_used():
+    """`real_radii` (what the eval caches) replaces the real-real pass: the same numbers when they are knn_radii(real),
+    different ones when they are not (so they are read, not recomputed), and a clear error when they do not fit."""
+    rng = np.random.default_rng(3)
+    real = rng.normal(size=(150, 16))
+    fake = rng.normal(0.15, 1.0, size=(110, 16))
+    radii = prdc.knn_radii(np.asarray(real, np.float32), (3, 5), 7)
+    assert prdc.prdc(real, fake, 3, 5, 7, real_radii=radii) == prdc.prdc(real, fake, 3, 5, 7)
+    shrunk = prdc.prdc(real, fake, 3, 5, 7, real_radii={k: v / 4 for k, v in radii.items()})
+    plain = prdc.prdc(real, fake, 3, 5, 7)
+    assert shrunk['precision'] < plain['precision'] and shrunk['coverage'] < plain['coverage']
+    assert shrunk['recall'] == plain['recall']  # the samples' own radii
+    with pytest.raises(ValueError, match=r'real_radii must be knn_radii\(real, \(3, 5\)\)'):
+        prdc.prdc(real, fake, 3, 5, real_radii={3: radii[3]})
+    with pytest.raises(ValueError, match=r'\[150\] radii'):
+        prdc.prdc(real, fake, 3, 5, real_radii={k: v[:-1] for k, v in radii.items()})

@@ -174,13 +174,17 @@ class Context:
                 }
             featurize, name, weights_sha256 = self._featurizer(kind)
             real = featurize(run.dataset.global_batch(run.config.seed, 0, n))
-            values = prdc_lib.prdc(real, featurize(self.samples[:n]))
             cache = os.path.join(
                 os.path.expanduser(self.options.cache_dir),
-                f'prdc_real_{reference_key(run.config, n, f"{name} {weights_sha256}")}.json',
+                f'prdc_real_{reference_key(run.config, n, f"{name} {weights_sha256}")}',
             )
-            second_draw = lambda: prdc_lib.prdc(real, featurize(run.dataset.global_batch(run.config.seed + 1, 0, n)))
-            settings['real_data'] = {**cached_json(cache, second_draw), 'draw': 'training data, seed + 1'}
+            ks = (prdc_lib.PRECISION_RECALL_K, prdc_lib.DENSITY_COVERAGE_K)
+            radii = cached_radii(f'{cache}_radii.npz', lambda: prdc_lib.knn_radii(real, ks))
+            values = prdc_lib.prdc(real, featurize(self.samples[:n]), real_radii=radii)
+            second_draw = lambda: prdc_lib.prdc(
+                real, featurize(run.dataset.global_batch(run.config.seed + 1, 0, n)), real_radii=radii
+            )
+            settings['real_data'] = {**cached_json(f'{cache}.json', second_draw), 'draw': 'training data, seed + 1'}
             return values, {'features': name, **settings}
 
         return self._once('prdc', compute)
@@ -243,18 +247,34 @@ def reference_key(config, n: int, sha: str, seed: int | None = None) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _write_once(path: str, write: Callable[[object], None], mode: str = 'w'):
+    """Calls `write(file)` on a file of this process's own, then renames it to `path`: a killed eval leaves no half
+    file, and evals writing the same entry at once each write a whole one."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = f'{path}.{os.getpid()}.tmp'
+    with open(partial, mode) as f:
+        write(f)
+    os.replace(partial, path)
+
+
 def cached_json(path: str, compute: Callable[[], dict]) -> dict:
-    """The JSON at `path`, or `compute()` written there first (atomically, through a file of this process's own: a
-    killed eval leaves no half file, and evals writing the same entry at once each write a whole one)."""
+    """The JSON at `path`, or `compute()` written there first (atomically, `_write_once`)."""
     if not os.path.exists(path):
         value = compute()
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        partial = f'{path}.{os.getpid()}.tmp'
-        with open(partial, 'w') as f:
-            json.dump(value, f)
-        os.replace(partial, path)
+        _write_once(path, lambda f: json.dump(value, f))
     with open(path) as f:
         return json.load(f)
+
+
+def cached_radii(path: str, compute: Callable[[], dict]) -> dict:
+    """{k: [N] radii} of real features (prdc.knn_radii) from the .npz at `path`, or `compute()` saved there first:
+    every eval of a study compares its samples with the same real features, whose radii take about a quarter of PRDC's
+    distance blocks (docs/metrics.md)."""
+    if not os.path.exists(path):
+        radii = compute()
+        _write_once(path, lambda f: np.savez(f, **{f'k{k}': v for k, v in radii.items()}), mode='wb')
+    with np.load(path) as f:
+        return {int(name[1:]): f[name] for name in f.files}
 
 
 def weights_sha256(state) -> str:

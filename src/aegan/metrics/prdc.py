@@ -98,14 +98,25 @@ def prdc(
     k_precision_recall: int = PRECISION_RECALL_K,
     k_density_coverage: int = DENSITY_COVERAGE_K,
     chunk: int = CHUNK,
+    real_radii: dict | None = None,
 ) -> dict:
     """{'precision', 'recall', 'density', 'coverage'} of samples `fake` [M, d] against `real` [N, d] features, from
-    three passes over distance blocks: real-real (both radii), sample-sample, real-sample."""
+    three passes over distance blocks: real-real (both radii), sample-sample, real-sample.
+
+    `real_radii`, `knn_radii(real, (k_precision_recall, k_density_coverage))` computed earlier, skips the first pass:
+    an eval compares the same real features with every checkpoint's samples (evaluators.py caches them)."""
     real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(f'Features must be [N, d] and [M, d] with the same d; got {real.shape} and {fake.shape}.')
     k_pr, k_dc = k_precision_recall, k_density_coverage
-    real_radii = knn_radii(real, (k_pr, k_dc), chunk)
+    if real_radii is None:
+        real_radii = knn_radii(real, (k_pr, k_dc), chunk)
+    elif any(k not in real_radii or np.shape(real_radii[k]) != (len(real),) for k in (k_pr, k_dc)):
+        shapes = {k: np.shape(v) for k, v in real_radii.items()}
+        raise ValueError(
+            f'real_radii must be knn_radii(real, ({k_pr}, {k_dc})): [{len(real)}] radii for k = {k_pr} and {k_dc}; '
+            f'got shapes {shapes}.'
+        )
     recall_radii = jnp.asarray(knn_radii(fake, (k_pr,), chunk)[k_pr])
     fake_device = jnp.asarray(fake)
     fake_norms = _squared_norms(fake_device)
