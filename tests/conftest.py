@@ -35,6 +35,19 @@ def config_factory():
     return tiny_config
 
 
+@pytest.fixture
+def fast_compile():
+    """XLA with most of its optimization passes off (`jax_disable_most_optimizations`) for one test: for tests that
+    compile many small programs and run each a step or two, and whose assertions are about the maths (the same
+    update on 1 and 4 devices, an eval that runs), not about XLA's code. Compiling is most of their time: the
+    stacked_mnist cases of tests/test_methods.py's 1-vs-4-device test took 72 s with it off and 32 s with it on.
+    Every test about compiled code, speed options or the flagship's step keeps XLA's defaults."""
+    previous = jax.config.values['jax_disable_most_optimizations']
+    jax.config.update('jax_disable_most_optimizations', True)
+    yield
+    jax.config.update('jax_disable_most_optimizations', previous)
+
+
 assert jax.device_count() == 4, 'JAX was initialised before conftest could ask for 4 CPU devices.'
 
 

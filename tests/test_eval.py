@@ -390,6 +390,7 @@ def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_trip
 GENERATIVE = ('ae', 'vae', 'dcgan', 'wgan_gp', 'aae', 'age', 'alphagan')
 
 
+@pytest.mark.usefixtures('fast_compile')  # 14 tiny runs, each compiled once (conftest.py)
 @pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
 @pytest.mark.parametrize('method_name', GENERATIVE)
 def test_eval_runs_on_a_checkpoint_of_every_method(method_name, dataset_name, trained_image_runs, tmp_path):

@@ -21,7 +21,8 @@ GENERATIVE_CASES = [
 ]
 
 
-# alphagan: test_parallel.py; the classifier needs labels, so it runs on MNIST.
+# alphagan: test_parallel.py (with XLA's default optimizations); the classifier needs labels, so it runs on MNIST.
+@pytest.mark.usefixtures('fast_compile')
 @pytest.mark.parametrize('method_name,dataset_name', [*GENERATIVE_CASES, ('classifier', 'mnist')])
 def test_one_and_four_devices_give_the_same_update(config_factory, method_name, dataset_name):
     # Plain SGD: Adam would divide a wrong gradient scale out (test_parallel.py shows the test catches one).
