@@ -3,6 +3,8 @@
 import glob
 import os
 import runpy
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -120,3 +122,28 @@ def test_a_datasets_budget_is_one_edit(monkeypatch, repo):
         assert runpy.run_path(path)['get_config']().num_train_steps == 7, path
     with pytest.raises(ValueError, match="Unknown dataset 'svhn'; valid choices"):
         configs.experiment('dcgan', 'svhn')
+
+
+def test_the_metric_writer_does_not_import_torch_and_leaves_it_importable(tmp_path):
+    """tensorboardX would import torch (1.2-2.1 s at every start where it is installed); writers._torch_hidden keeps
+    it out. A stand-in `torch` package on the path records its import, so this fails with or without real torch."""
+    fake = tmp_path / 'site' / 'torch'
+    fake.mkdir(parents=True)
+    (fake / '__init__.py').write_text("import os\nopen(os.environ['TORCH_MARKER'], 'a').write('imported\\n')\n")
+    marker = tmp_path / 'marker'
+    script = (
+        'import sys\n'
+        'from aegan import writers\n'
+        f'writer = writers.MetricWriter({str(tmp_path / "run")!r}, True)\n'
+        "writer.write_scalars(1, {'loss': 0.5})\n"
+        'writer.close()\n'
+        "assert 'torch' not in sys.modules\n"
+        'import torch\n'
+        "print('torch after:', torch.__file__)\n"
+    )
+    env = {**os.environ, 'PYTHONPATH': str(tmp_path / 'site'), 'TORCH_MARKER': str(marker)}
+    done = subprocess.run([sys.executable, '-c', script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f'torch after: {fake / "__init__.py"}' in done.stdout  # importable as usual once the writer exists
+    assert marker.read_text() == 'imported\n'  # once: by the script, not by tensorboardX
+    assert glob.glob(str(tmp_path / 'run' / 'tensorboard' / 'events.out.tfevents.*'))
