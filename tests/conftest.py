@@ -7,7 +7,8 @@ import tempfile
 
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 os.environ['JAX_NUM_CPU_DEVICES'] = '4'
-# The binaries' persistent compilation cache (compilation_cache.py): one per test process, not the user's home.
+# The binaries' persistent compilation cache (compilation_cache.py): one per pytest run, not the user's home (made
+# by the controller process before xdist starts its workers, which inherit it, so the two workers share it).
 os.environ.setdefault('AEGAN_COMPILATION_CACHE', tempfile.mkdtemp(prefix='aegan_test_jax_cache_'))
 # Reference statistics and counters the tests compute stay out of the user's ~/.cache/aegan.
 os.environ.setdefault('AEGAN_CACHE_DIR', tempfile.mkdtemp(prefix='aegan_test_cache_'))
