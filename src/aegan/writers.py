@@ -86,8 +86,8 @@ class _NoTorch(importlib.abc.MetaPathFinder):
 @contextlib.contextmanager
 def _torch_hidden():
     """tensorboardX imports torch, where it is installed, only to accept torch tensors, which we never hand it; that
-    import took 1.2-2.1 s of every `aegan.train` and `aegan.eval` start on a machine with torch
-    (`python -X importtime`). Within this block `import torch` fails, so tensorboardX skips it; afterwards torch
+    import took 1.2-2.1 s of every `aegan.train` start on a machine with torch (`python -X importtime`; `aegan.eval`
+    writes no TensorBoard file). Within this block `import torch` fails, so tensorboardX skips it; afterwards torch
     imports as usual. A process that already imported torch keeps it."""
     if 'torch' in sys.modules:
         yield
