@@ -35,7 +35,12 @@ def joined(rows, fmt) -> str:
 
 
 def ratios(rows) -> str:
-    return '**' + ' / '.join(f'{r["ratio"]:.2f}x' for r in rows) + '**'
+    """'**1.01x / 1.02x**', and where the rows kept each process's ratio (vs_pytorch.py --processes), their range."""
+    text = '**' + ' / '.join(f'{r["ratio"]:.2f}x' for r in rows) + '**'
+    if all('ratio_runs' in r for r in rows):
+        spans = ' / '.join(f'{min(r["ratio_runs"]):.2f}-{max(r["ratio_runs"]):.2f}x' for r in rows)
+        text += f' (medians of {len(rows[0]["ratio_runs"])} processes; each process {spans})'
+    return text
 
 
 def table(results: str = os.path.join(HERE, 'results')) -> str:
@@ -81,6 +86,7 @@ def cpu_table(results: str) -> str:
         f'{nets} nets | '
         f'{pair(step["rows"], "ours_ms", "theirs_ms", "{:,.0f}")} ms (the {step["rows"][0]["alternative"]} twin): '
         f'{ratios(step["rows"])} | `{step["command"]}` |',
+        *([work_row(step)] if 'gflop_per_iteration' in step['rows'][0] else []),
         *(cpu_devices_row(record) for record in devices),
         f'| first call of that α-GAN step (compile) | '
         f'{pair(step["rows"], "first_call_ours_s", "first_call_theirs_s", "{:.1f}")} s | `{step["command"]}` |',
@@ -108,6 +114,19 @@ def prdc_row(record: dict) -> str:
         f'd = {joined(rows, "{dim:,}")} | {pair(rows, "ours_s", "theirs_s", "{:.1f}")} s ({rows[0]["alternative"]}, '
         f'largest difference in the values {max(r["max_abs_difference"] for r in rows):.0e}): {ratios(rows)} '
         f'| `{record["command"]}` |'
+    )
+
+
+def work_row(step: dict) -> str:
+    """The α-GAN iteration's work and the rates both sides sustain, beside the machine's matmul rate (vs_pytorch.py)."""
+    rows = step['rows']
+    return (
+        "| work of that iteration (XLA's count) and the rate each side sustains | "
+        f'{joined(rows, "{gflop_per_iteration:.1f}")} '
+        f'GFLOP: {pair(rows, "ours_gflops", "theirs_gflops", "{:.0f}")} GFLOPS; 1.2x PyTorch would need '
+        + ' / '.join(f'{1.2 * r["theirs_gflops"]:.0f}' for r in rows)
+        + f' GFLOPS, where one 2048x2048 matmul runs at {rows[0]["gemm_gflops_ours"]:.0f} (XLA) / '
+        f'{rows[0]["gemm_gflops_theirs"]:.0f} (PyTorch) | `{step["command"]}` |'
     )
 
 

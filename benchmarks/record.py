@@ -18,9 +18,23 @@ def default_path(script: str) -> str:
 
 
 def machine() -> str:
-    """'x86_64, 2 CPUs, cpu x 1', or with the accelerator's name: '..., gpu x 1 (NVIDIA H200)'."""
-    text = f'{platform.machine()}, {os.cpu_count()} CPUs, {jax.default_backend()} x {jax.device_count()}'
+    """'x86_64 AMD EPYC, 2 CPUs, cpu x 1', or with the accelerator's name: '..., gpu x 1 (NVIDIA H200)'.
+
+    The CPU's model is part of it: the ratios depend on the machine, and a record that does not name its CPU cannot be
+    told apart from a rerun on another one (benchmarks/README.md, "Which machine").
+    """
+    text = f'{platform.machine()}{cpu_model()}, {os.cpu_count()} CPUs, {jax.default_backend()} x {jax.device_count()}'
     return text if jax.default_backend() == 'cpu' else f'{text} ({jax.devices()[0].device_kind})'
+
+
+def cpu_model() -> str:
+    """' AMD EPYC' (the first 'model name' of /proc/cpuinfo, with a space before it), or '' where there is none."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
+    except OSError:
+        names = []
+    return f' {names[0]}' if names else ''
 
 
 def write(path: str, rows: list[dict], **versions) -> None:
