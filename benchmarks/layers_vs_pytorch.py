@@ -21,7 +21,7 @@ import numpy as np
 import record
 import torch_side
 from step_time import load_config_and_shape  # benchmarks/ is the script's directory
-from vs_pytorch import median_seconds
+from vs_pytorch import interleaved
 
 from aegan import methods
 from aegan.nets import layers
@@ -88,10 +88,8 @@ def main():
             row = dict(config=path, layer=f'{kind} {cin}->{cout} @{size}x{size}', batch=config.batch_size)
             for what, (ours, theirs) in pairs.items():
                 ours(), theirs(), ours(), theirs()  # compile and warm up
-                half = args.steps // 2
-                a1, b1 = median_seconds(ours, half), median_seconds(theirs, half)
-                b2, a2 = median_seconds(theirs, half), median_seconds(ours, half)
-                row[f'{what}_ours_ms'], row[f'{what}_theirs_ms'] = 1e3 * (a1 + a2) / 2, 1e3 * (b1 + b2) / 2
+                a, b = interleaved(ours, theirs, args.steps)
+                row[f'{what}_ours_ms'], row[f'{what}_theirs_ms'] = 1e3 * a, 1e3 * b
                 row[f'{what}_ratio'] = row[f'{what}_theirs_ms'] / row[f'{what}_ours_ms']
             print(
                 f'{os.path.basename(path)} {row["layer"]:>20}: '

@@ -13,7 +13,7 @@ Medians over `--steps` steps after two warm-up steps, the two sides interleaved 
 so that load on the shared machine hits both alike; the first call (compile for aegan) is reported separately.
 `--processes N` runs the whole comparison N times, each in a fresh process, and reports the median time of each side
 and their ratio, keeping every process's ratio (`ratio_runs`): on the 2-core machine the ratio moved between processes
-far more than within one (PyTorch's stacked_mnist step took 110-120 ms in some processes and 140 ms in others,
+far more than within one (PyTorch's stacked_mnist step took 110-124 ms in some processes and 139-148 ms in others,
 benchmarks/README.md).
 Timing only: nothing is asserted.
 
@@ -160,6 +160,14 @@ def median_seconds(fn, steps):
     return float(np.median(times))
 
 
+def interleaved(ours, theirs, steps):
+    """(ours, theirs) seconds a call: medians of `steps // 2` calls in halves ordered ours, theirs, theirs, ours, so
+    that load on the shared machine hits both sides alike."""
+    a1, b1 = median_seconds(ours, steps // 2), median_seconds(theirs, steps // 2)
+    b2, a2 = median_seconds(theirs, steps // 2), median_seconds(ours, steps // 2)
+    return (a1 + a2) / 2, (b1 + b2) / 2
+
+
 def layer_algorithm(choice):
     """A context in which the nets are traced with `choice` for `layers.upconv_algorithm()` ('auto': unchanged)."""
     if choice == 'auto':
@@ -215,10 +223,7 @@ def compare(config_path, steps, batch_size, precision, xla_defaults=False, layer
     theirs()
     first_theirs = time.perf_counter() - t0
     ours(), theirs()
-    # Interleaved halves, so that load on a shared machine hits both sides alike.
-    a1, b1 = median_seconds(ours, steps // 2), median_seconds(theirs, steps // 2)
-    b2, a2 = median_seconds(theirs, steps // 2), median_seconds(ours, steps // 2)
-    a, b = (a1 + a2) / 2, (b1 + b2) / 2
+    a, b = interleaved(ours, theirs, steps)
     flops = iteration_flops(step, holder['state'], x_jax, key)  # after the timings: it compiles the step again
     gemm = gemm_gflops(device)
     where = f'{device}, {precision}' if device == 'cuda' else device
