@@ -15,9 +15,14 @@ full float32 (TF32 off) as our metrics are ('highest'); TensorFlow is then left 
 `--ms_ssim_chunks 8,64,256` also times our MS-SSIM at those `pairs_per_chunk`.
 
 The Inception networks have random weights of the real shapes (the real file cannot be downloaded here; speed does
-not depend on the values). First calls (compilation) are excluded; each figure is the best of 3. Reported, not
+not depend on the values). First calls (compilation) are excluded; each MS-SSIM figure is the best of 3. Inception
+against torchvision is timed in `--inception_rounds` rounds, each the medians of 4 calls a side in interleaved halves
+(`vs_pytorch.interleaved`), and reported as the medians over the rounds with every round's ratio (`ratio_rounds`):
+torchvision's rate moved by about 10% between runs here. Reported, not
 asserted. On a CPU, ours is also timed compiled with XLA's default options instead of `xla_cpu.metric_options()`
-(the `ours_xla_defaults` field), which shows what those options buy.
+(the `ours_xla_defaults` field), which shows what those options buy. Each Inception row also has the forward's work
+as XLA counts it (`gflop_per_image`), the rate each side sustains on it (`ours_gflops`, `theirs_gflops`) and the rate
+of one 2048x2048 float32 matmul on each side (`gemm_gflops_*`), the machine's practical peak.
 """
 
 import argparse
@@ -36,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import record  # noqa: E402
 import torch_side  # noqa: E402
+import vs_pytorch  # noqa: E402
 
 from aegan import xla_cpu  # noqa: E402
 from aegan.metrics import inception, ms_ssim  # noqa: E402
@@ -149,7 +155,7 @@ def ms_ssim_rows(pairs, rng, device, chunks):
     return rows
 
 
-def inception_rows(batches, rng, torchvision, device):
+def inception_rows(batches, rng, torchvision, device, inception_rounds, gemm):
     rows = []
     from test_inception import make_fake_state_dict
 
@@ -171,26 +177,59 @@ def inception_rows(batches, rng, torchvision, device):
     plain = inception.features_of.jitted(xla_defaults=True)  # what xla_cpu's options buy
     for batch in batches:
         images = rng.integers(0, 256, (batch, 32, 32, 3), dtype=np.uint8)
-        ours = batch / timed(lambda images=images: jax.block_until_ready(features(images)))
-        line = f'Inception 32x32 uint8 -> 299, batch {batch}: ours {ours:,.1f} images/s'
-        row = dict(what='inception', batch=batch, ours=ours)
+        ours_call = lambda images=images: jax.block_until_ready(features(images))
+        gflop = forward_gflop(variables, images) / batch
+        row = dict(what='inception', batch=batch, gflop_per_image=gflop)
+        if torchvision is None:
+            row.update(ours=batch / timed(ours_call))
+        else:
+            theirs_call = torch_side.synchronized(device, lambda images=images: theirs(images))
+            ours_call(), theirs_call()  # compile / warm up
+            # Interleaved rounds: on the shared 2-core machine torchvision's rate moved by about 10% between runs.
+            rounds = [vs_pytorch.interleaved(ours_call, theirs_call, 4) for _ in range(inception_rounds)]
+            ours_s, theirs_s = (float(np.median(side)) for side in zip(*rounds))
+            row.update(
+                ours=batch / ours_s,
+                theirs=batch / theirs_s,
+                ratio=theirs_s / ours_s,
+                ratio_rounds=[b / a for a, b in rounds],
+                alternative=f'torchvision {torchvision.__version__} inception_v3',
+                theirs_gflops=gflop * batch / theirs_s,
+                gemm_gflops_ours=gemm['ours'],
+                gemm_gflops_theirs=gemm['theirs'],
+            )
+        row.update(ours_gflops=gflop * row['ours'])
+        line = f'Inception 32x32 uint8 -> 299, batch {batch}: ours {row["ours"]:,.1f} images/s'
+        line += f' ({row["ours_gflops"]:.0f} GFLOPS)'
         if xla_cpu.metric_options():
             defaults = batch / timed(lambda images=images: jax.block_until_ready(plain(variables, images)))
-            line += options_note(ours, defaults)
+            line += options_note(row['ours'], defaults)
             row.update(ours_xla_defaults=defaults)
-        if torchvision is not None:
-            tv = batch / timed(torch_side.synchronized(device, lambda images=images: theirs(images)))
-            line += f', torchvision {torchvision.__version__} inception_v3 {tv:,.1f} images/s -> {ours / tv:.2f}x'
-            row.update(theirs=tv, ratio=ours / tv, alternative=f'torchvision {torchvision.__version__} inception_v3')
+        if 'ratio' in row:
+            line += (
+                f', torchvision {torchvision.__version__} inception_v3 {row["theirs"]:,.1f} images/s '
+                f'({row["theirs_gflops"]:.0f} GFLOPS) -> {row["ratio"]:.2f}x (medians of {inception_rounds} '
+                'interleaved rounds; the rounds ' + ', '.join(f'{r:.2f}x' for r in row['ratio_rounds']) + ')'
+            )
         print(line, flush=True)
         rows.append(row)
     return rows
+
+
+def forward_gflop(variables, images) -> float:
+    """XLA's count of the floating-point operations of one compiled Inception forward (resize included), in GFLOP.
+
+    The same count serves both sides: torchvision's network does the same convolutions. With it and the machine's
+    matmul rate (`vs_pytorch.gemm_gflops`) the row says how close to the machine's peak each side runs."""
+    cost = inception.features_of.jitted().lower(variables, images).compile().cost_analysis()
+    return (cost[0] if isinstance(cost, list) else cost)['flops'] / 1e9
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--pairs', type=int, default=256)
     parser.add_argument('--inception_batch', default='25,50,100')
+    parser.add_argument('--inception_rounds', type=int, default=3, help='interleaved rounds against torchvision')
     parser.add_argument('--skip', default='', help='comma-separated: ms_ssim, inception')
     parser.add_argument('--ms_ssim_chunks', default='', help='comma-separated pairs_per_chunk values to time too')
     parser.add_argument('--out', default=record.default_path(__file__), help='the JSON of the figures')
@@ -202,11 +241,15 @@ def main():
     torchvision = import_torchvision()
     # where torch runs, full float32 as our metrics ('highest'); None without torch
     device = torch_side.device(tf32=False) if importlib.util.find_spec('torch') else None
+    # The machine's matmul rate, the Inception rows' yardstick; first, before TensorFlow has run anything.
+    with jax.default_matmul_precision('highest'):  # full float32, as the metrics and torch here
+        gemm = vs_pytorch.gemm_gflops(device, steps=20) if torchvision is not None else {}
     rows = []
     if 'ms_ssim' not in args.skip:
         rows += ms_ssim_rows(args.pairs, rng, device, [int(c) for c in args.ms_ssim_chunks.split(',') if c])
     if 'inception' not in args.skip:
-        rows += inception_rows([int(b) for b in args.inception_batch.split(',')], rng, torchvision, device)
+        batches = [int(b) for b in args.inception_batch.split(',')]
+        rows += inception_rows(batches, rng, torchvision, device, args.inception_rounds, gemm)
     record.write(args.out, rows)
 
 

@@ -35,12 +35,20 @@ def joined(rows, fmt) -> str:
 
 
 def ratios(rows) -> str:
-    """'**1.01x / 1.02x**', and where the rows kept each process's ratio (vs_pytorch.py --processes), their range."""
+    """'**1.01x / 1.02x**', and where the rows kept each process's or each round's ratio (vs_pytorch.py --processes,
+    metrics_speed.py's Inception rounds), their range."""
     text = '**' + ' / '.join(f'{r["ratio"]:.2f}x' for r in rows) + '**'
-    if all('ratio_runs' in r for r in rows):
-        spans = ' / '.join(f'{min(r["ratio_runs"]):.2f}-{max(r["ratio_runs"]):.2f}x' for r in rows)
-        text += f' (medians of {len(rows[0]["ratio_runs"])} processes; each process {spans})'
+    for key, one, many in (('ratio_runs', 'process', 'processes'), ('ratio_rounds', 'round', 'interleaved rounds')):
+        if all(key in r for r in rows):
+            spans = ' / '.join(span(r[key]) for r in rows)
+            text += f' (medians of {len(rows[0][key])} {many}; each {one} {spans})'
     return text
+
+
+def span(values) -> str:
+    """'0.83-0.94x', or '1.10x' where every value rounds to the same."""
+    low, high = f'{min(values):.2f}', f'{max(values):.2f}'
+    return f'{low}x' if low == high else f'{low}-{high}x'
 
 
 def table(results: str = os.path.join(HERE, 'results')) -> str:
@@ -81,6 +89,7 @@ def cpu_table(results: str) -> str:
         f'| Inception forward, 32 px uint8 -> 299, batch {joined(inc, "{batch}")} | '
         f'{pair(inc, "ours", "theirs", "{:,.1f}")} images/s ({inc[0]["alternative"]}, same resize): {ratios(inc)} '
         f'| `{speed["command"]}` |',
+        *([inception_work_row(inc, speed['command'])] if 'gflop_per_image' in inc[0] else []),
         *(prdc_row(record) for record in prdc),
         f'| α-GAN iteration, batch {step["rows"][0]["batch"]}, '
         f'{nets} nets | '
@@ -127,6 +136,17 @@ def work_row(step: dict) -> str:
         + ' / '.join(f'{1.2 * r["theirs_gflops"]:.0f}' for r in rows)
         + f' GFLOPS, where one 2048x2048 matmul runs at {rows[0]["gemm_gflops_ours"]:.0f} (XLA) / '
         f'{rows[0]["gemm_gflops_theirs"]:.0f} (PyTorch) | `{step["command"]}` |'
+    )
+
+
+def inception_work_row(rows: list[dict], command: str) -> str:
+    """The Inception forward's work and the rates both sides sustain, beside the matmul rate (metrics_speed.py)."""
+    return (
+        f"| work of that forward (XLA's count) and the rate each side sustains | {rows[0]['gflop_per_image']:.1f} "
+        f'GFLOP an image: {pair(rows, "ours_gflops", "theirs_gflops", "{:.0f}")} GFLOPS; 1.2x torchvision would '
+        'need ' + ' / '.join(f'{1.2 * r["theirs_gflops"]:.0f}' for r in rows) + ' GFLOPS, where one 2048x2048 '
+        f'matmul runs at {rows[0]["gemm_gflops_ours"]:.0f} (XLA) / {rows[0]["gemm_gflops_theirs"]:.0f} (PyTorch) '
+        f'| `{command}` |'
     )
 
 
