@@ -65,22 +65,6 @@ def tfds_data_dir(tmp_path_factory):
 
 
 def pytest_configure(config):
-    config.addinivalue_line('markers', 'slow: runs binaries for about 30 s or more on 2 cores; started first (below)')
     config.addinivalue_line(
         'markers', "parity: against torch-fidelity / pytorch-fid / prdc (pip install -e '.[parity]'; tests/parity.py)"
     )
-
-
-def pytest_collection_modifyitems(items):
-    """The longest tests first: the `slow` ones and the SLURM group (one worker runs all of it, about 5 minutes).
-
-    xdist hands out tests in collection order as workers free up, and these sat at the end of the alphabet
-    (test_readme_commands, test_slurm, test_study, test_tfds), so one worker could still be in a 2-minute test
-    while the other had nothing left. Started first, the short tests fill in around them (longest processing time
-    first). A stable sort: every worker collects the same order, as xdist requires."""
-
-    def started_late(item):
-        group = item.get_closest_marker('xdist_group')
-        return not (item.get_closest_marker('slow') or (group is not None and group.args == ('slurm',)))
-
-    items.sort(key=started_late)

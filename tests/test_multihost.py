@@ -12,7 +12,6 @@ import time
 import chex
 import jax
 import numpy as np
-import pytest
 from test_checkpointing import load_params, steps
 from test_tfds import FAST_COMPILE
 
@@ -63,7 +62,6 @@ def launch(repo, processes, devices, flags, timeout=400):
     return result.returncode, logs
 
 
-@pytest.mark.slow
 def test_two_processes_match_one_process_and_resume(repo, tmp_path, tfds_data_dir):
     status, logs = launch(repo, 1, 4, cifar_flags(tmp_path / 'one', tfds_data_dir, STEPS))
     assert status == 0, logs[0][-3000:]
@@ -91,7 +89,6 @@ def test_two_processes_match_one_process_and_resume(repo, tmp_path, tfds_data_di
     assert len(os.listdir(two / 'tensorboard')) == 2
 
 
-@pytest.mark.slow
 def test_sigterm_to_every_process_saves_one_agreed_step_then_resumes(repo, tmp_path):
     """What SLURM or a TPU VM does at preemption: SIGTERM to all processes. JAX's preemption service makes them agree
     on one step; all save it, exit 0, and the rerun resumes from it."""
@@ -125,7 +122,6 @@ def test_sigterm_to_every_process_saves_one_agreed_step_then_resumes(repo, tmp_p
     assert steps(workdir)[-1] == saved[0] + 5
 
 
-@pytest.mark.slow
 def test_two_processes_agree_on_a_corrupt_checkpoint_and_move_it_once(repo, tmp_path):
     """Both processes find checkpoint 20 unreadable, resume from 10 together; process 0 alone moves 20 aside."""
     from test_checkpointing import corrupt_data

@@ -57,7 +57,6 @@ def assert_same_update_on_1_and_4_devices(config, num_steps=2, tolerance=TOLERAN
     return method, dataset, state1
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
 @pytest.mark.parametrize('encoder_loss', ['paper', 'joint'])
 def test_one_and_four_devices_give_the_same_update(config_factory, dataset_name, encoder_loss):

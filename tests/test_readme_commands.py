@@ -222,7 +222,6 @@ def test_the_not_run_list_matches_the_readmes():
     assert all(c in tested or reason_not_run(c) for c in commands)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize('key', RUNNABLE)
 def test_readme_block_runs_as_written(key, repo, tmp_path):
     env = {**os.environ, 'PATH': f'{os.path.dirname(sys.executable)}:{os.environ["PATH"]}'}

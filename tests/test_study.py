@@ -43,7 +43,6 @@ def test_plan_of_stacked_mnist_sizes_only_the_data_discriminator(repo, monkeypat
         runs.plan('stacked_mnist', settings=['hardest'])
 
 
-@pytest.mark.slow
 def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
     root = tmp_path / 'study'
     first = study(repo, root, *TINY)

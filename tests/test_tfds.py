@@ -148,7 +148,6 @@ def train(repo, workdir, tfds_data_dir, dataset, steps, *overrides):
     return result
 
 
-@pytest.mark.slow
 def test_train_binary_reads_tfds_and_resumes_bit_identically(repo, tmp_path, tfds_data_dir):
     from test_checkpointing import assert_trees_identical, load_params
 
