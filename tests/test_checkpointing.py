@@ -161,6 +161,21 @@ def test_a_config_without_a_checkpoint_is_replaced(tmp_path, config_factory):
     assert checkpointing.load_config(str(tmp_path)).alphagan.lambda_rec == 3.0
 
 
+def test_only_process_0_reports_replacing_a_config(tmp_path, config_factory, caplog, monkeypatch):
+    """In a multi-process start the other processes can see the config.json that process 0 has just written, before
+    any checkpoint: they must not log that an earlier start failed (a SLURM job's log said so). Process 0 writes it
+    and says it is replacing one."""
+    config = config_factory()
+    checkpointing.save_config(config, str(tmp_path))  # what process 0 has just written
+    with caplog.at_level('WARNING'):
+        monkeypatch.setattr(jax, 'process_index', lambda: 1)
+        checkpointing.save_config(config, str(tmp_path))
+        assert 'an earlier start failed' not in caplog.text
+        monkeypatch.setattr(jax, 'process_index', lambda: 0)
+        checkpointing.save_config(config, str(tmp_path))
+        assert 'an earlier start failed' in caplog.text
+
+
 # ---- Restore: corruption vs structure, never a silent restart; NaN; one writer; remote paths. --------------------
 
 

@@ -60,10 +60,16 @@ def sbatch(repo, conf, workdir, train_args, *options, wait=True):
 
 
 def job_state(conf, job) -> str:
+    """The job's JobState. `scontrol` is asked up to 5 times: once, on the loaded CI machine, it printed nothing for
+    a job that had just completed (its log ended normally), and the test failed on 'UNKNOWN'."""
     env = {**os.environ, 'SLURM_CONF': conf}
-    out = subprocess.run(['scontrol', 'show', 'job', job], env=env, capture_output=True, text=True).stdout
-    match = re.search(r'JobState=(\w+)', out)
-    return match.group(1) if match else 'UNKNOWN'
+    for _ in range(5):
+        result = subprocess.run(['scontrol', 'show', 'job', job], env=env, capture_output=True, text=True)
+        match = re.search(r'JobState=(\w+)', result.stdout)
+        if match:
+            return match.group(1)
+        time.sleep(1)
+    return f'UNKNOWN (scontrol: {result.stderr.strip()!r})'
 
 
 def log_of(workdir, job) -> str:

@@ -187,7 +187,9 @@ def save_config(config, workdir: str) -> None:
     new = json.loads(config.to_json_best_effort())
     checkpoints = workdir_path(workdir) / 'checkpoints'
     if path.exists() and not (checkpoints.exists() and ocp.utils.checkpoint_steps(checkpoints)):
-        logging.warning('%s has a config.json but no checkpoint (an earlier start failed): replacing it.', workdir)
+        # Only process 0 writes config.json, so only it says so: the others may see the one it has just written.
+        if jax.process_index() == 0:
+            logging.warning('%s has a config.json but no checkpoint (an earlier start failed): replacing it.', workdir)
     elif path.exists():
         old = json.loads(path.read_text())
         old_flat, new_flat = config_schema.flatten(old), config_schema.flatten(new)
