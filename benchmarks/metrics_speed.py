@@ -221,8 +221,7 @@ def forward_gflop(variables, images) -> float:
 
     The same count serves both sides: torchvision's network does the same convolutions. With it and the machine's
     matmul rate (`vs_pytorch.gemm_gflops`) the row says how close to the machine's peak each side runs."""
-    cost = inception.features_of.jitted().lower(variables, images).compile().cost_analysis()
-    return (cost[0] if isinstance(cost, list) else cost)['flops'] / 1e9
+    return vs_pytorch.compiled_flops(inception.features_of.jitted(), variables, images) / 1e9
 
 
 def main():

@@ -188,11 +188,15 @@ def gemm_gflops(device, n=2048, steps=10):
     return {side: 2 * n**3 / median_seconds(fn, steps) / 1e9 for side, fn in (('ours', ours), ('theirs', theirs))}
 
 
+def compiled_flops(jitted, *args) -> float:
+    """XLA's count of the floating-point operations of one call of the compiled `jitted(*args)`, per device."""
+    cost = jitted.lower(*args).compile().cost_analysis()
+    return (cost[0] if isinstance(cost, list) else cost)['flops']  # a list of one dict in older jaxlibs
+
+
 def iteration_flops(step, *args) -> float:
     """XLA's count of the floating-point operations in one call of the data-parallel `step`, over all devices."""
-    cost = step.lower(*args).compile().cost_analysis()
-    cost = cost[0] if isinstance(cost, list) else cost  # a list of one dict in older jaxlibs
-    return cost['flops'] * jax.device_count()  # the per-device program runs once on each device of the mesh
+    return compiled_flops(step, *args) * jax.device_count()  # the per-device program runs once on each device
 
 
 def compare(config_path, steps, batch_size, precision, xla_defaults=False, layer_choice='auto'):
