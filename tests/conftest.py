@@ -2,16 +2,24 @@
 
 import os
 import pathlib
+import shutil
 import sys
 import tempfile
 
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 os.environ['JAX_NUM_CPU_DEVICES'] = '4'
-# The binaries' persistent compilation cache (compilation_cache.py): one per pytest run, not the user's home (made
-# by the controller process before xdist starts its workers, which inherit it, so the two workers share it).
-os.environ.setdefault('AEGAN_COMPILATION_CACHE', tempfile.mkdtemp(prefix='aegan_test_jax_cache_'))
-# Reference statistics and counters the tests compute stay out of the user's ~/.cache/aegan.
-os.environ.setdefault('AEGAN_CACHE_DIR', tempfile.mkdtemp(prefix='aegan_test_cache_'))
+# Directories this process made for the run (removed when it ends); xdist's workers inherit the variables, so they
+# make none and the two workers share the controller's.
+MADE_HERE = []
+for variable, prefix in (
+    # The binaries' persistent compilation cache (compilation_cache.py): one per pytest run, not the user's home.
+    ('AEGAN_COMPILATION_CACHE', 'aegan_test_jax_cache_'),
+    # Reference statistics and counters the tests compute stay out of the user's ~/.cache/aegan.
+    ('AEGAN_CACHE_DIR', 'aegan_test_cache_'),
+):
+    if variable not in os.environ:  # one the user set (to keep a cache between runs) is used and kept
+        os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+        MADE_HERE.append(os.environ[variable])
 
 import jax  # noqa: E402
 import pytest  # noqa: E402
@@ -68,3 +76,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         'markers', "parity: against torch-fidelity / pytorch-fid / prdc (pip install -e '.[parity]'; tests/parity.py)"
     )
+
+
+def pytest_unconfigure(config):
+    for directory in MADE_HERE:
+        shutil.rmtree(directory, ignore_errors=True)

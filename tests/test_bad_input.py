@@ -162,6 +162,11 @@ def test_every_dataset_and_method_key_is_in_the_schema():
             assert config_schema.schema_path(key) in config_schema.SCHEMA, (path, key)
 
 
+# The tests that use `tiny_run` run on one xdist worker, which trains it once (a module fixture is built by every
+# worker that runs a test using it).
+ON_THE_TINY_RUN_WORKER = pytest.mark.xdist_group('bad_input_tiny_run')
+
+
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory):
     import configs.tiny
@@ -185,6 +190,7 @@ EVAL_CASES = [  # (flags, what the one-line message must contain)
 ]
 
 
+@ON_THE_TINY_RUN_WORKER
 @pytest.mark.parametrize('extra, expected', EVAL_CASES)
 def test_eval_refuses_bad_input_with_one_line(repo, tiny_run, extra, expected):
     extra = [flag.format(run=tiny_run) for flag in extra]

@@ -64,6 +64,11 @@ def assert_trees_identical(a, b):
     chex.assert_trees_all_equal(a, b)
 
 
+# The tests that compare with `reference` run on one xdist worker, which trains it once (a module fixture is built
+# by every worker that runs a test using it).
+ON_THE_REFERENCE_WORKER = pytest.mark.xdist_group('checkpointing_reference')
+
+
 @pytest.fixture(scope='module')
 def reference(repo, tmp_path_factory):
     """An uninterrupted run."""
@@ -89,6 +94,7 @@ def kill_when(repo, workdir, ready, sig=signal.SIGKILL, timeout=120):
     return process, stderr
 
 
+@ON_THE_REFERENCE_WORKER
 def test_sigkill_then_resume_gives_identical_parameters(repo, tmp_path, reference):
     workdir = str(tmp_path)
     # Kill twice at different points (mid-training, after the first and the third checkpoint), then finish.
@@ -101,6 +107,7 @@ def test_sigkill_then_resume_gives_identical_parameters(repo, tmp_path, referenc
     assert_trees_identical(load_params(workdir, STEPS), reference)
 
 
+@ON_THE_REFERENCE_WORKER
 def test_sigterm_saves_and_exits_cleanly_then_resumes(repo, tmp_path, reference):
     workdir = str(tmp_path)
     # No interval checkpoint before the signal: anything saved is the preemption save.
@@ -118,6 +125,7 @@ def test_sigterm_saves_and_exits_cleanly_then_resumes(repo, tmp_path, reference)
     assert_trees_identical(load_params(workdir, STEPS), reference)
 
 
+@ON_THE_REFERENCE_WORKER
 def test_corrupt_latest_checkpoint_falls_back_to_previous(repo, tmp_path, reference):
     workdir = str(tmp_path)
     run(repo, workdir, '--config.num_train_steps=20')

@@ -114,6 +114,11 @@ def test_eval_errors_are_clear_and_touch_nothing(tmp_path, trained_ae):
     assert os.path.isdir(data_dir) and not os.path.exists(broken / 'corrupt_checkpoints')
 
 
+# The tests that use `trained_image_runs` run on one xdist worker, which trains them once (each worker would build a
+# module fixture of its own: 30 s more of CI).
+ON_THE_IMAGE_RUNS_WORKER = pytest.mark.xdist_group('eval_trained_image_runs')
+
+
 @pytest.fixture(scope='module')
 def trained_image_runs(tmp_path_factory):
     """A tiny alpha-GAN on Stacked MNIST and a tiny MNIST classifier, both through the train loop."""
@@ -129,6 +134,7 @@ def trained_image_runs(tmp_path_factory):
     return str(root / 'gan'), str(root / 'clf')
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     """Every metric through evaluate(), with a random-valued Inception (the real weights cannot be downloaded here)."""
     import numpy as np
@@ -169,6 +175,7 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     assert len([p for p in os.listdir(tmp_path / 'cache') if p.startswith('fid_stats_')]) == 1
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_missing_inception_weights_skip_with_instructions(trained_image_runs, tmp_path, monkeypatch):
     gan, clf = trained_image_runs
     monkeypatch.delenv(aegan_eval.WEIGHTS_ENV, raising=False)
@@ -289,6 +296,7 @@ def test_three_mode_generator_gives_exactly_three_modes_and_the_exact_kl(repo, t
     assert written['metrics']['reverse_kl'] == pytest.approx(float(np.sum(p * np.log(8 * p))), rel=1e-9)
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained_image_runs, tmp_path):
     """A Stacked MNIST generator whose last layer's kernel is zero draws one image 26k times: exactly 1 mode, KL
     log 1000, MS-SSIM exactly 1 (diversity 0). The trained generator's samples give another MS-SSIM."""
@@ -322,6 +330,7 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     assert trained['ms_ssim'] != constant['ms_ssim'] and trained['ms_ssim_diversity'] > 0
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_the_real_data_floor_is_cached_per_data_seed_count_and_counter_weights(
     trained_image_runs, tmp_path, monkeypatch
 ):
@@ -364,6 +373,7 @@ def test_the_real_data_floor_is_cached_per_data_seed_count_and_counter_weights(
     assert searched == [options['num_samples']]
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_triples(trained_image_runs, tmp_path):
     """The eval's numbers are prdc() of the counter's per-channel penultimate features of its own samples and of as
     many training triples (the same draw as the FID reference), with the settings that say so."""
@@ -390,6 +400,7 @@ def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_trip
 GENERATIVE = ('ae', 'vae', 'dcgan', 'wgan_gp', 'aae', 'age', 'alphagan')
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 @pytest.mark.usefixtures('fast_compile')  # 14 tiny runs, each compiled once (conftest.py)
 @pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
 @pytest.mark.parametrize('method_name', GENERATIVE)
@@ -412,6 +423,7 @@ def test_eval_runs_on_a_checkpoint_of_every_method(method_name, dataset_name, tr
         assert result['sampler'] == 'ppgn' and 'modes' in result['metrics']
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_eval_of_a_classifier_is_its_held_out_accuracy(trained_image_runs):
     from aegan.methods import classifier
 
@@ -424,6 +436,7 @@ def test_eval_of_a_classifier_is_its_held_out_accuracy(trained_image_runs):
         aegan_eval.evaluate(clf, sampler='ppgn')
 
 
+@ON_THE_IMAGE_RUNS_WORKER
 def test_ppgn_class_term_uses_the_classifier_and_the_seed(trained_image_runs, tmp_path, monkeypatch):
     """eps2 > 0 with --classifier: the chain follows the classifier's gradient (other samples than eps2 = 0); the
     DAE's key comes from --seed (same seed, same samples). The samples are compared as drawn (captured where the

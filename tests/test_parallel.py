@@ -57,8 +57,11 @@ def assert_same_update_on_1_and_4_devices(config, num_steps=2, tolerance=TOLERAN
     return method, dataset, state1
 
 
-@pytest.mark.parametrize('dataset_name', ['ring8', 'stacked_mnist'])
-@pytest.mark.parametrize('encoder_loss', ['paper', 'joint'])
+# The convolutional nets with cross-device BatchNorm once, each encoder loss once: 'joint' changes only which
+# cotangents reach the encoder (methods/alphagan.py), which ring8 exercises; joint x stacked_mnist added 46 s to CI.
+@pytest.mark.parametrize(
+    'encoder_loss, dataset_name', [('paper', 'ring8'), ('joint', 'ring8'), ('paper', 'stacked_mnist')]
+)
 def test_one_and_four_devices_give_the_same_update(config_factory, dataset_name, encoder_loss):
     config = with_sgd(config_factory(dataset_name))
     config.alphagan.encoder_loss = encoder_loss
