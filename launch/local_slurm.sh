@@ -85,9 +85,12 @@ chmod 0700 "$DIR/munge"
 munged --force --key-file="$DIR/munge/munge.key" --socket="$MUNGE_SOCKET" --pid-file="$DIR/munged.pid" \
   --log-file="$DIR/munge/munged.log" --seed-file="$DIR/munge/munge.seed"
 
-# MinJobAge=0: finished jobs stay listed (`scontrol show job` gives their final state; this cluster is thrown away),
-# and `sbatch --wait` polls every 2 s. With any MinJobAge above 4 it polls after 2, 10, 42, 74 ... s, so a job that
-# ends at 11 s returns at 42 s (Slurm's sbatch.c, _job_wait): 31 s lost on most test jobs.
+# MinJobAge=4, the most that keeps `sbatch --wait` polling every 2 s: with more it polls after 2, 10, 42, 74 ... s, so
+# a job that ends at 11 s returns at 42 s (Slurm's sbatch.c, _job_wait). A finished job leaves `scontrol show job` a
+# few seconds after its end (0, which an earlier version set, is raised to Slurm's minimum of 2), so tests read a
+# job's end from `sbatch --wait`'s exit status. KillWait=5 (Slurm's default 30): a cancelled step's tasks get SIGKILL
+# 5 s after SIGTERM. When `srun --kill-on-bad-exit` ends a job because one task died, the others are blocked in a
+# collective with it and cannot act on SIGTERM; the default would keep the job 30 s longer.
 cat >"$CONF" <<EOF
 ClusterName=aeganlocal
 SlurmctldHost=$HOST
@@ -117,7 +120,8 @@ SlurmctldPort=${SLURMCTLD_PORT:-16817}
 SlurmdPort=${SLURMD_PORT:-16818}
 SlurmctldTimeout=30
 SlurmdTimeout=30
-MinJobAge=0
+MinJobAge=4
+KillWait=5
 NodeName=$HOST CPUs=$CPUS RealMemory=$MEMORY State=UNKNOWN
 PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
