@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 11's three comparisons on one GPU, in one command, writing benchmarks/results/gpu/*.json:
 #   the α-GAN iteration against its PyTorch twin (stacked_mnist and cifar10 nets at the configs' batch 64, cifar10
-#   also at batch 512; full float32 and TF32 on both sides), MS-SSIM against torchmetrics (TensorFlow would run on
-#   the CPU), Inception against torchvision.
+#   also at batch 512 with both layer algorithms; full float32 and TF32 on both sides), MS-SSIM against torchmetrics
+#   (TensorFlow would run on the CPU), Inception against torchvision.
 #
 #   bash benchmarks/gpu.sh            # needs jax[cuda], torch, torchvision, torchmetrics on the machine
 #   COPY_TO=DIR bash benchmarks/gpu.sh  # also copies each JSON to DIR as soon as it is written
@@ -19,17 +19,19 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm 
 status=0
 run() {  # run NAME ARGS...: benchmarks/NAME.py ARGS --out $OUT_DIR/NAME[suffix].json
   local json=$1; shift
+  echo "$(date +%T) $json"
   "$PYTHON" "$@" --out "$OUT_DIR/$json" || status=1
   if [ -n "${COPY_TO:-}" ] && [ -f "$OUT_DIR/$json" ]; then cp "$OUT_DIR/$json" "$COPY_TO/"; fi
 }
-run vs_pytorch.json benchmarks/vs_pytorch.py experiments/alphagan_stacked_mnist.py experiments/alphagan_cifar10.py \
-  --steps 50 --precision float32,tf32
-run vs_pytorch_batch512.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 --steps 30
-run vs_pytorch_batch512_tf32.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 --steps 30 \
-  --precision tf32
-# The CPU's matmul layers on the card (UpConv 'matmul', DownConv's matmul input gradient), not in the README table:
-# the candidate for the batch-512 full-float32 gap (benchmarks/README.md, "On a GPU").
+# Most informative first, so that a run cut off by the lease's time still returns what it finished (COPY_TO). The
+# batch-512 step with each UpConv/DownConv algorithm ('matmul', the default on a GPU since 2026-11-27, and 'phases',
+# the default before), then the metrics, then the batch-64 steps with the default. About 9-10 minutes on an H200, most
+# of it XLA's first compiles (up to 87 s a step with 'matmul').
 run vs_pytorch_batch512_matmul.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 \
   --steps 30 --precision float32,tf32 --layers matmul
+run vs_pytorch_batch512_phases.json benchmarks/vs_pytorch.py experiments/alphagan_cifar10.py --batch_size 512 \
+  --steps 30 --precision float32,tf32 --layers phases
 run metrics_speed.json benchmarks/metrics_speed.py --pairs 256 --ms_ssim_chunks 8 --inception_batch 50,500
+run vs_pytorch.json benchmarks/vs_pytorch.py experiments/alphagan_stacked_mnist.py experiments/alphagan_cifar10.py \
+  --steps 50 --precision float32,tf32
 exit $status

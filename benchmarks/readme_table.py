@@ -60,11 +60,18 @@ def table(results: str = os.path.join(HERE, 'results')) -> str:
 
 
 def sources(records) -> str:
-    return ', '.join(
+    """'script date (machine; versions)' for each record, each distinct one once."""
+    described = [
         f'{os.path.basename(next(word for word in r["command"].split() if word.endswith(".py")))} {r["date"]} '
         f'({r["machine"]}; ' + ', '.join(f'{k} {v}' for k, v in r['versions'].items()) + ')'
         for r in records
-    )
+    ]
+    return ', '.join(dict.fromkeys(described))
+
+
+def without_out(command: str) -> str:
+    """A record's command without its `--out PATH`: the figures' source, not where they were written."""
+    return re.sub(r' --out \S+', '', command)
 
 
 def cpu_table(results: str) -> str:
@@ -162,7 +169,7 @@ def cpu_devices_row(step: dict) -> str:
 def gpu_table(results: str) -> str:
     """`bash benchmarks/gpu.sh`'s records: the same comparisons on one GPU, both sides on the card."""
     speed = load('metrics_speed', results)
-    steps = [load(n, results) for n in ('vs_pytorch', 'vs_pytorch_batch512', 'vs_pytorch_batch512_tf32')]
+    steps = [load(n, results) for n in ('vs_pytorch', 'vs_pytorch_batch512_matmul', 'vs_pytorch_batch512_phases')]
     ms = [r for r in rows_of(speed, 'ms_ssim') if 'ratio' in r]
     chunk = rows_of(speed, 'ms_ssim_chunk')
     small = rows_of(speed, 'ms_ssim_small')
@@ -182,15 +189,17 @@ def gpu_table(results: str) -> str:
         f'{pair(inc, "ours", "theirs", "{:,.0f}")} images/s ({inc[0]["alternative"]}, same resize, both full '
         f'float32): {ratios(inc)} | {command} |',
     ]
-    for row in [r for record in steps for r in record['rows']]:
-        lines.append(
-            f'| α-GAN iteration, `{os.path.basename(row["config"])[:-3]}` nets, batch {row["batch"]}, '
-            f'{row["precision"]}{" (NCHW convolutions)" if row.get("compiler_options") else ""} | '
-            f'{row["ours_images_per_s"]:,.0f} vs {row["theirs_images_per_s"]:,.0f} images/s '
-            f'({row["ours_ms"]:.1f} vs {row["theirs_ms"]:.1f} ms; the {row["alternative"]} twin): '
-            f'**{row["ratio"]:.2f}x**; first call {row["first_call_ours_s"]:.0f} vs {row["first_call_theirs_s"]:.1f} s '
-            f'| {command} |'
-        )
+    for record in steps:
+        for row in record['rows']:
+            lines.append(
+                f'| α-GAN iteration, `{os.path.basename(row["config"])[:-3]}` nets, batch {row["batch"]}, '
+                f'{row["precision"]}{" (NCHW convolutions)" if row.get("compiler_options") else ""}, '
+                f'{row["layers"]} layers | '
+                f'{row["ours_images_per_s"]:,.0f} vs {row["theirs_images_per_s"]:,.0f} images/s '
+                f'({row["ours_ms"]:.1f} vs {row["theirs_ms"]:.1f} ms; the {row["alternative"]} twin): '
+                f'**{row["ratio"]:.2f}x**; first call {row["first_call_ours_s"]:.0f} vs '
+                f'{row["first_call_theirs_s"]:.1f} s | `{without_out(record["command"])}` |'
+            )
     return '\n'.join([*lines, '', f'Measured: {sources((speed, *steps))}.'])
 
 

@@ -5,8 +5,8 @@ its algorithms.
 
 Reports the median wall time of a jitted value_and_grad (w.r.t. input and kernel) per layer (`cin->cout @input
 size`): the upsampling layers of the width-64 generators of the α-GAN configs (stacked_mnist 28 px, cifar10 32 px)
-and of a 64 px DCGAN. `UpConv`'s 'auto' picks 'matmul' on a CPU and 'phases' elsewhere (nets/layers.py). Timing only;
-nothing is asserted.
+and of a 64 px DCGAN. `UpConv`'s 'auto' picks 'matmul' on a CPU or GPU and 'phases' on a TPU (nets/layers.py).
+Timing only; nothing is asserted.
 """
 
 import argparse

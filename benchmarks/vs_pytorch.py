@@ -25,7 +25,8 @@ all: 1.2x PyTorch needs 1.2x its sustained rate.
 
 `--layers phases|matmul` builds aegan's nets with that `UpConv` algorithm on any backend, and `DownConv`'s input
 gradient follows it (a matmul with 'matmul', XLA's convolution with 'phases'), instead of `layers.upconv_algorithm()`'s
-choice ('matmul' on a CPU, 'phases' elsewhere): the same functions and parameters, another way to compute them.
+choice ('matmul' on a CPU or GPU, 'phases' on a TPU): the same functions and parameters, another way to compute them.
+The record's `layers` is the algorithm the step ran with, whichever way it was chosen.
 
 On a GPU (JAX's default backend 'gpu' and torch.cuda available) both sides run there, PyTorch with
 `cudnn.benchmark` on, and each step is waited on (block_until_ready / cuda.synchronize). `--precision` makes the
@@ -199,7 +200,7 @@ def iteration_flops(step, *args) -> float:
     return compiled_flops(step, *args) * jax.device_count()  # the per-device program runs once on each device
 
 
-def compare(config_path, steps, batch_size, precision, xla_defaults=False, layer_choice='auto'):
+def compare(config_path, steps, batch_size, precision, xla_defaults=False):
     import torch
 
     device = torch_side.device(tf32=precision == 'tf32')
@@ -232,7 +233,7 @@ def compare(config_path, steps, batch_size, precision, xla_defaults=False, layer
     gemm = gemm_gflops(device)
     where = f'{device}, {precision}' if device == 'cuda' else device
     where += f', compiler options {options}' if options else ''
-    where += f', layers {layer_choice}' if layer_choice != 'auto' else ''
+    where += f', layers {layers.upconv_algorithm()}'
     print(
         f'{config_path} (batch {config.batch_size}, {shape}, {where}): aegan {1e3 * a:.2f} ms/iteration '
         f'({config.batch_size / a:,.0f} images/s), PyTorch {torch.__version__} {1e3 * b:.2f} ms '
@@ -260,7 +261,7 @@ def compare(config_path, steps, batch_size, precision, xla_defaults=False, layer
         first_call_theirs_s=first_theirs,
         alternative=f'PyTorch {torch.__version__}',
         compiler_options=options,
-        layers=layer_choice,
+        layers=layers.upconv_algorithm(),  # inside layer_algorithm(): the choice made, 'auto' resolved
         gflop_per_iteration=flops / 1e9,
         ours_gflops=flops / a / 1e9,
         theirs_gflops=flops / b / 1e9,
@@ -331,7 +332,7 @@ def main():
     precisions = args.precision.split(',') if jax.default_backend() == 'gpu' else ['float32']
     with layer_algorithm(args.layers):  # the nets are traced at each step's first call, inside compare()
         rows = [
-            compare(path, args.steps, args.batch_size, p, args.xla_defaults, args.layers)
+            compare(path, args.steps, args.batch_size, p, args.xla_defaults)
             for p in precisions
             for path in args.configs
         ]

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan.nets import DownConv, Downsampler, Generator, UpConv
+from aegan.nets import DownConv, Downsampler, Generator, UpConv, layers
 
 
 def conv_transpose_reference(x, kernel, bias):
@@ -63,9 +63,16 @@ def test_upconv_gradients_match_lax_conv_transpose(algorithm):
 def test_upconv_algorithms_share_one_parameter_layout_and_an_unknown_one_is_a_clear_error():
     x = jnp.zeros((1, 2, 2, 3))
     shapes = [jax.tree.map(jnp.shape, UpConv(2, algorithm=a).init(jax.random.key(0), x)) for a in ALGORITHMS]
-    assert shapes[0] == shapes[1]  # a checkpoint from a GPU ('phases') loads on a CPU ('matmul')
+    assert shapes[0] == shapes[1]  # a checkpoint from a TPU ('phases') loads on a CPU or GPU ('matmul')
     with pytest.raises(ValueError, match="algorithm='fft'.*'phases', 'matmul'"):
         UpConv(2, algorithm='fft').init(jax.random.key(0), x)
+
+
+@pytest.mark.parametrize('backend, expected', [('cpu', 'matmul'), ('gpu', 'matmul'), ('tpu', 'phases')])
+def test_auto_layers_are_the_ones_measured_faster_on_each_backend(monkeypatch, backend, expected):
+    # 'matmul' measured faster on XLA:CPU and on an H200; nothing was measured on a TPU (benchmarks/README.md).
+    monkeypatch.setattr(jax, 'default_backend', lambda: backend)
+    assert layers.upconv_algorithm() == expected
 
 
 @pytest.mark.parametrize('input_grad', ['conv', 'matmul'])

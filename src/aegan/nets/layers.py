@@ -5,13 +5,14 @@
 function as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)`, by one of two algorithms:
   'phases': four stride-1 2x2 convolutions, one per output phase; forward and backward are ordinary convolutions.
   'matmul': one matmul turns every input pixel into its 4x4 output patch, and the overlapping patches are added up
-      (col2im); backward is a gather and two matmuls. On XLA:CPU it ran 1.1-7.5x faster than 'phases' per layer and
-      made the α-GAN step 1.2x faster (benchmarks/README.md).
-'auto' (the default) is 'matmul' on a CPU and 'phases' elsewhere, where 'phases' is what was measured on a GPU. Both
+      (col2im); backward is a gather and two matmuls. It does about twice the arithmetic of 'phases' in fewer, larger
+      calls, and measured faster on both backends tried (benchmarks/README.md): 1.1-7.5x per layer and 1.2x on the
+      α-GAN step on XLA:CPU; 1.3-1.45x on the α-GAN step on an H200, at the price of a longer first compile there.
+'auto' (the default) is 'matmul' on a CPU or GPU and 'phases' elsewhere (a TPU, where neither was measured). Both
 have the same parameters, so a checkpoint moves between them.
 
 `DownConv` is the matching 4x4 stride-2 convolution, whose input gradient (a transposed convolution) uses `UpConv`'s
-'matmul' algorithm on a CPU.
+'matmul' algorithm wherever `UpConv` does.
 """
 
 import flax.linen as nn
@@ -63,8 +64,8 @@ def _choose(value: str, auto: str, valid: tuple, what: str) -> str:
 
 
 def upconv_algorithm() -> str:
-    """'matmul' on a CPU, 'phases' elsewhere: the faster one where each was measured (benchmarks/README.md)."""
-    return 'matmul' if jax.default_backend() == 'cpu' else 'phases'
+    """'matmul' on a CPU or GPU, where it measured faster (benchmarks/README.md); 'phases' (plain convs) on a TPU."""
+    return 'matmul' if jax.default_backend() in ('cpu', 'gpu') else 'phases'
 
 
 def _interleave_phases(phases):
@@ -157,7 +158,7 @@ class DownConv(nn.Module):
     The forward pass is XLA's convolution. Its input gradient is a transposed convolution with the same kernel, in
     and out swapped, which is exactly `UpConv`'s function: `input_grad='matmul'` computes it with `UpConv`'s
     'matmul' algorithm (XLA:CPU's own lhs-dilated convolution was slower); 'conv' leaves it to autodiff. The kernel
-    gradient is autodiff's either way. 'auto': 'matmul' on a CPU for even input sizes, 'conv' otherwise.
+    gradient is autodiff's either way. 'auto': 'matmul' for even input sizes where `UpConv` uses 'matmul', else 'conv'.
     """
 
     features: int
