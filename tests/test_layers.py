@@ -75,12 +75,12 @@ def test_auto_layers_are_the_ones_measured_faster_on_each_backend(monkeypatch, b
     assert layers.upconv_algorithm() == expected
 
 
-@pytest.mark.parametrize('input_grad', ['conv', 'matmul'])
-def test_downconv_and_its_gradients_equal_flax_conv(input_grad):
+@pytest.mark.parametrize('algorithm', layers.DOWNCONV_ALGORITHMS)
+def test_downconv_and_its_gradients_equal_flax_conv(algorithm):
     x = jax.random.normal(jax.random.key(1), (2, 8, 6, 3))  # h != w
     reference = nn.Conv(5, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)))
     variables = jax.tree.map(lambda v: v + 0.1, reference.init(jax.random.key(2), x))  # non-zero bias
-    layer = DownConv(5, input_grad=input_grad)
+    layer = DownConv(5, algorithm=algorithm)
     assert jax.tree.map(jnp.shape, layer.init(jax.random.key(2), x)) == jax.tree.map(jnp.shape, variables)
 
     def loss(module):
@@ -99,8 +99,25 @@ def test_downconv_auto_keeps_the_convolution_gradient_for_odd_sizes_and_names_ba
     ours = jax.grad(lambda x: jnp.sum(DownConv(3, use_bias=False).apply(variables, x) ** 2))(x)
     want = jax.grad(lambda x: jnp.sum(reference.apply(variables, x) ** 2))(x)
     np.testing.assert_allclose(ours, want, atol=1e-5)
-    with pytest.raises(ValueError, match="input_grad='fft'.*'conv', 'matmul'"):
-        DownConv(2, input_grad='fft').init(jax.random.key(0), x)
+    with pytest.raises(ValueError, match="algorithm='fft'.*'conv', 'matmul_input_grad', 'patches'"):
+        DownConv(2, algorithm='fft').init(jax.random.key(0), x)
+    with pytest.raises(ValueError, match="algorithm='patches' needs an even height and width"):
+        DownConv(2, algorithm='patches').init(jax.random.key(0), x)
+
+
+@pytest.mark.parametrize(
+    'backend, shape, expected',
+    [
+        ('cpu', (2, 28, 28, 3), 'patches'),  # a first layer on images
+        ('cpu', (2, 14, 14, 32), 'matmul_input_grad'),
+        ('cpu', (2, 7, 7, 3), 'conv'),
+        ('gpu', (2, 28, 28, 3), 'matmul_input_grad'),  # 'patches' was not measured on a GPU
+        ('tpu', (2, 28, 28, 3), 'conv'),
+    ],
+)
+def test_downconv_auto_is_the_algorithm_measured_faster(monkeypatch, backend, shape, expected):
+    monkeypatch.setattr(jax, 'default_backend', lambda: backend)
+    assert layers.downconv_algorithm(shape) == expected
 
 
 @pytest.mark.parametrize('size,channels', [(28, 3), (32, 3), (64, 3), (28, 1)])

@@ -12,7 +12,8 @@ function as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)`, by
 have the same parameters, so a checkpoint moves between them.
 
 `DownConv` is the matching 4x4 stride-2 convolution, whose input gradient (a transposed convolution) uses `UpConv`'s
-'matmul' algorithm wherever `UpConv` does.
+'matmul' algorithm wherever `UpConv` does, and which on a CPU computes a first layer on images as one matmul of its
+4x4 patches.
 """
 
 import flax.linen as nn
@@ -155,30 +156,56 @@ _extract_patches.defvjp(lambda x: (_extract_patches(x), None), lambda _, cotange
 class DownConv(nn.Module):
     """2x downsampling, equal to Conv(k=4, s=2, p=1) with kernel `[4, 4, in, out]` (nn.Conv's parameters and names).
 
-    The forward pass is XLA's convolution. Its input gradient is a transposed convolution with the same kernel, in
-    and out swapped, which is exactly `UpConv`'s function: `input_grad='matmul'` computes it with `UpConv`'s
-    'matmul' algorithm (XLA:CPU's own lhs-dilated convolution was slower); 'conv' leaves it to autodiff. The kernel
-    gradient is autodiff's either way. 'auto': 'matmul' for even input sizes where `UpConv` uses 'matmul', else 'conv'.
+    Its input gradient is a transposed convolution with the same kernel, in and out swapped, which is exactly
+    `UpConv`'s function. Three algorithms compute the same function and gradients:
+      'conv': XLA's strided convolution; autodiff's gradients.
+      'matmul_input_grad': XLA's convolution and kernel gradient; the input gradient with `UpConv`'s 'matmul'
+          algorithm (XLA:CPU's own lhs-dilated convolution was slower).
+      'patches': the input's 4x4 patches (im2col) times the kernel, one matmul; autodiff then gives the kernel
+          gradient as one matmul and the input gradient as 'matmul_input_grad' does. It pays where a convolution
+          kernel is least efficient, on few input channels: the first layer on RGB images ran 1.3-4x faster forward on
+          XLA:CPU, and 32 or more channels ran slower (benchmarks/README.md).
+    'auto': `downconv_algorithm()`.
     """
 
     features: int
     use_bias: bool = True
     kernel_init: nn.initializers.Initializer = nn.initializers.normal(0.02)
-    input_grad: str = 'auto'
+    algorithm: str = 'auto'
 
     @nn.compact
     def __call__(self, x):
         kernel = self.param('kernel', self.kernel_init, (4, 4, x.shape[-1], self.features), jnp.float32)
-        even = x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
-        auto = 'matmul' if even and upconv_algorithm() == 'matmul' else 'conv'
-        input_grad = _choose(self.input_grad, auto, DOWNCONV_INPUT_GRADS, 'DownConv input_grad')
-        y = _strided_conv(x, kernel) if input_grad == 'conv' else _strided_conv_matmul_input_grad(x, kernel)
+        auto = downconv_algorithm(x.shape)
+        algorithm = _choose(self.algorithm, auto, DOWNCONV_ALGORITHMS, 'DownConv algorithm')
+        if algorithm != 'conv' and (x.shape[1] % 2 or x.shape[2] % 2):
+            raise ValueError(f'DownConv algorithm={algorithm!r} needs an even height and width, got {x.shape[1:3]}.')
+        conv = {'conv': _strided_conv, 'matmul_input_grad': _strided_conv_matmul_input_grad, 'patches': _patches_conv}
+        y = conv[algorithm](x, kernel)
         if self.use_bias:
             y = y + self.param('bias', nn.initializers.zeros, (self.features,), jnp.float32)
         return y
 
 
-DOWNCONV_INPUT_GRADS = ('conv', 'matmul')
+DOWNCONV_ALGORITHMS = ('conv', 'matmul_input_grad', 'patches')
+PATCHES_MAX_CHANNELS = 4  # RGB, grey or RGBA input: measured faster at 3 channels, slower from 32 up
+
+
+def downconv_algorithm(shape) -> str:
+    """What 'auto' picks for an input of `shape` [n, h, w, c]: the measured-faster algorithm where UpConv uses 'matmul'
+    (CPU, GPU), 'patches' only on a CPU (not measured on a GPU), and 'conv' for odd sizes or elsewhere."""
+    if shape[1] % 2 or shape[2] % 2 or upconv_algorithm() != 'matmul':
+        return 'conv'
+    if shape[3] <= PATCHES_MAX_CHANNELS and jax.default_backend() == 'cpu':
+        return 'patches'
+    return 'matmul_input_grad'
+
+
+def _patches_conv(x, kernel):
+    """`_strided_conv` as one matmul of the 4x4 patches; `_extract_patches`'s transpose gives the input gradient."""
+    n, h, w, c = x.shape
+    patches = _extract_patches(x).reshape(n * (h // 2) * (w // 2), 16 * c)
+    return jnp.dot(patches, kernel.reshape(16 * c, -1)).reshape(n, h // 2, w // 2, -1)
 
 
 def _strided_conv(x, kernel):
