@@ -163,8 +163,9 @@ class DownConv(nn.Module):
           algorithm (XLA:CPU's own lhs-dilated convolution was slower).
       'patches': the input's 4x4 patches (im2col) times the kernel, one matmul; autodiff then gives the kernel
           gradient as one matmul and the input gradient as 'matmul_input_grad' does. It pays where a convolution
-          kernel is least efficient, on few input channels: the first layer on RGB images ran 1.3-4x faster forward on
-          XLA:CPU, and 32 or more channels ran slower (benchmarks/README.md).
+          kernel is least efficient, on few input channels: on XLA:CPU the first layer on RGB images ran 1.3-2.6x
+          faster forward and 1.4-3.5x forward + kernel gradient, the stacked_mnist α-GAN step about 5%, and 32 or
+          more channels ran slower (`python benchmarks/downconv_patches.py`, benchmarks/README.md).
     'auto': `downconv_algorithm()`.
     """
 
