@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import record
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
-from vs_pytorch import interleaved
+from vs_pytorch import interleaved_rounds
 
 from aegan.nets import layers
 
@@ -28,7 +28,12 @@ BEFORE = 'matmul_input_grad'
 def without_patches():
     """A context in which 'auto' picks 'matmul_input_grad' wherever it would pick 'patches'."""
     choose = layers.downconv_algorithm
-    return mock.patch.object(layers, 'downconv_algorithm', lambda shape: choose(shape).replace('patches', BEFORE))
+
+    def choice(shape):
+        chosen = choose(shape)
+        return BEFORE if chosen == 'patches' else chosen
+
+    return mock.patch.object(layers, 'downconv_algorithm', choice)
 
 
 def compiled_step(config, shape, batch, context):
@@ -47,13 +52,9 @@ def compiled_step(config, shape, batch, context):
 
 
 def rounds_of(a, b, rounds, steps):
-    """Medians (ms) of `interleaved` rounds of a against b, and each round's ratio b / a."""
-    times = [interleaved(a, b, steps) for _ in range(rounds)]
-    return (
-        1e3 * float(np.median([t[0] for t in times])),
-        1e3 * float(np.median([t[1] for t in times])),
-        [t[1] / t[0] for t in times],
-    )
+    """`interleaved_rounds` of a against b: (a, b) medians in ms, and each round's ratio b / a."""
+    a_s, b_s, ratios = interleaved_rounds(a, b, rounds, steps)
+    return 1e3 * a_s, 1e3 * b_s, ratios
 
 
 def step_row(config_path, rounds, steps):

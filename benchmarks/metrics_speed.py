@@ -186,13 +186,12 @@ def inception_rows(batches, rng, torchvision, device, inception_rounds, gemm):
             theirs_call = torch_side.synchronized(device, lambda images=images: theirs(images))
             ours_call(), theirs_call()  # compile / warm up
             # Interleaved rounds: on the shared 2-core machine torchvision's rate moved by about 10% between runs.
-            rounds = [vs_pytorch.interleaved(ours_call, theirs_call, 4) for _ in range(inception_rounds)]
-            ours_s, theirs_s = (float(np.median(side)) for side in zip(*rounds))
+            ours_s, theirs_s, round_ratios = vs_pytorch.interleaved_rounds(ours_call, theirs_call, inception_rounds, 4)
             row.update(
                 ours=batch / ours_s,
                 theirs=batch / theirs_s,
                 ratio=theirs_s / ours_s,
-                ratio_rounds=[b / a for a, b in rounds],
+                ratio_rounds=round_ratios,
                 alternative=f'torchvision {torchvision.__version__} inception_v3',
                 theirs_gflops=gflop * batch / theirs_s,
                 gemm_gflops_ours=gemm['ours'],

@@ -169,6 +169,13 @@ def interleaved(ours, theirs, steps):
     return (a1 + a2) / 2, (b1 + b2) / 2
 
 
+def interleaved_rounds(ours, theirs, rounds, steps):
+    """`rounds` calls of `interleaved`: (ours, theirs) medians in seconds, and each round's ratio theirs / ours."""
+    times = [interleaved(ours, theirs, steps) for _ in range(rounds)]
+    ours_s, theirs_s = (float(np.median(side)) for side in zip(*times))
+    return ours_s, theirs_s, [b / a for a, b in times]
+
+
 def layer_algorithm(choice):
     """A context in which the nets are traced with `choice` for `layers.upconv_algorithm()` ('auto': unchanged)."""
     if choice == 'auto':
