@@ -143,3 +143,12 @@ def test_diversity_protocol():
     labelled = np.concatenate([same[:10], noise[:10]])
     per_class = ms_ssim.diversity(labelled, num_pairs=30, labels=[0] * 10 + [1] * 10)['ms_ssim_per_class']
     assert per_class[0] == pytest.approx(1.0, abs=1e-6) and per_class[1] < 0.1
+
+
+def test_per_class_pairs_are_not_another_seeds():
+    """Two classes holding the same images: with pairs seeded seed + 1 + c, class 1 at seed 0 read exactly the pairs
+    of class 0 at seed 1 and scored the same to the digit."""
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 3)).astype(np.float32)
+    labels = [0] * 8 + [1] * 8
+    per_class = lambda seed: ms_ssim.diversity(np.concatenate([images, images]), 5, seed, labels)['ms_ssim_per_class']
+    assert per_class(0)[1] != per_class(1)[0]

@@ -11,7 +11,7 @@ import tensorflow_datasets as tfds
 from PIL import Image
 
 from aegan import configs, data
-from aegan.data import synthetic_tfds
+from aegan.data import synthetic_tfds, tfds_images
 
 NUM_TRAIN = 64  # conftest's tfds_data_dir
 # Compiling the 4-net alpha-GAN step dominates a few-step run; without XLA's optimisations it takes ~2 s instead of
@@ -75,6 +75,22 @@ def test_process_rows_tile_the_global_batch_and_resume_exactly(tfds_data_dir):
     assert set(epoch0) == set(image_keys(records))
     assert image_keys(reference[4]) != epoch0[:batch_size]
     assert not np.array_equal(dataset.global_batch(1, 0, batch_size), reference[0])  # the seed matters
+
+
+def test_seeds_and_epochs_never_share_their_order(tfds_data_dir):
+    """Three epochs of two seeds: each epoch is every record once, in the order keyed by (seed, epoch), and no two
+    of the six orders coincide (Grain's shuffle(seed).repeat() gave seed 0's epoch 1 = seed 1's epoch 0)."""
+    dataset = data.get_dataset(data_config('cifar10', tfds_data_dir))
+    batch_size, steps_per_epoch = 16, NUM_TRAIN // 16
+    records = np.stack([r['image'] for r in raw_records('cifar10', tfds_data_dir)]) / np.float32(127.5) - 1
+    orders = {}
+    for seed in (0, 1):
+        for epoch in range(3):
+            steps = range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
+            orders[seed, epoch] = np.concatenate([dataset.global_batch(seed, step, batch_size) for step in steps])
+    assert len({tuple(image_keys(order)) for order in orders.values()}) == len(orders)
+    for (seed, epoch), order in orders.items():
+        np.testing.assert_array_equal(order, records[tfds_images.epoch_permutation(seed, epoch, NUM_TRAIN)])
 
 
 def test_labelled_stream_carries_cifar_labels(tfds_data_dir):

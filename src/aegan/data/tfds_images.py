@@ -3,9 +3,12 @@
 Why Grain on a TFDS data source rather than tf.data: the batch of step s must be a pure function of (seed, s) so that
 a resumed run, or one on another number of processes, sees exactly the batches an uninterrupted one would
 (docs/methods.md). With a random-access source (`builder.as_data_source()`, ArrayRecord files) and Grain's index-based
-`MapDataset`, element g of `source.shuffle(seed).repeat()` is a fixed record (a fresh permutation every epoch), so
-resuming at step s means starting at g = s * batch_size: nothing to checkpoint, nothing to skip through, and no
-TensorFlow at training time. Each process maps only its own rows of every global batch, so it reads only its shard;
+`MapDataset`, element g of the run's stream is a fixed record, `source[permutation(seed, epoch)[g % N]]` with
+epoch = g // N, so resuming at step s means starting at g = s * batch_size: nothing to checkpoint, nothing to skip
+through, and no TensorFlow at training time. Each epoch's permutation is drawn from `numpy.random.default_rng([seed,
+epoch])` (a hash of both, `epoch_permutation`), not from Grain's `shuffle(seed).repeat()`, which reseeds epoch e with
+seed + e: there seed s at epoch e+1 reads exactly seed s+1's epoch e, so two seeds of a study would share nearly all
+their data order. Each process maps only its own rows of every global batch, so it reads only its shard;
 Grain's threads read and decode ahead of the step (`data.num_threads`, `data.prefetch_batches`).
 
 The data must be prepared in ArrayRecord format (random access); anything else fails with the command to fix it.
@@ -102,6 +105,27 @@ def global_position(k: int, batch_size: int, process_index: int, process_count: 
     return step * batch_size + process_index * per_process + row
 
 
+def epoch_permutation(seed: int, epoch: int, size: int) -> np.ndarray:
+    """The order of the records in one epoch: a permutation of range(size) drawn from a stream keyed by the pair
+    (seed, epoch) through NumPy's SeedSequence, so no two (seed, epoch) pairs share it (unlike seed + epoch)."""
+    return np.random.default_rng([seed, epoch]).permutation(size)
+
+
+def epoch_shuffled(source, seed: int):
+    """An endless random-access MapDataset: element g is `source[epoch_permutation(seed, g // N)[g % N]]`, every
+    record once per epoch. Permutations are cached per epoch (a few MB for CelebA's 162,770 records)."""
+    import grain
+
+    size = len(source)
+    permutation = functools.lru_cache(maxsize=4)(lambda epoch: epoch_permutation(seed, epoch, size))
+
+    def record(g):
+        epoch, i = divmod(int(g), size)
+        return source[int(permutation(epoch)[i])]
+
+    return grain.MapDataset.range(0, np.iinfo(np.int64).max // 2).map(record)
+
+
 def _threaded(elements, batch_size: int, data_config):
     """Grain threads read and preprocess single elements ahead (`data.prefetch_batches` batches' worth), then batch."""
     import grain
@@ -122,7 +146,7 @@ def streamed(name: str, data_config) -> Dataset:
 
     @functools.cache
     def elements(seed: int):
-        return grain.MapDataset.source(source).shuffle(seed=seed).repeat()
+        return epoch_shuffled(source, seed)
 
     def stream(seed, start_step, batch_size, process_index, process_count, labelled=False):
         """Iterator over this process's batches from `start_step` on (Grain threads prefetch ahead)."""

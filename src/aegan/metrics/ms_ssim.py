@@ -161,8 +161,9 @@ def ms_ssim(
     return _ms_ssim(img1, img2, float(max_val), tuple(float(p) for p in power_factors), tuple(filters), k1, k2, chunk)
 
 
-def random_pairs(n: int, num_pairs: int, seed: int) -> np.ndarray:
-    """`num_pairs` uniformly random ordered pairs (i, j), i != j, of range(n): [num_pairs, 2], seeded."""
+def random_pairs(n: int, num_pairs: int, seed: int | tuple[int, ...]) -> np.ndarray:
+    """`num_pairs` uniformly random ordered pairs (i, j), i != j, of range(n): [num_pairs, 2], seeded (a tuple of ints
+    keys one stream by all of them, NumPy's SeedSequence)."""
     if n < 2:
         raise ValueError('MS-SSIM diversity needs at least 2 images.')
     rng = np.random.default_rng(seed)
@@ -177,7 +178,8 @@ def diversity(
     """Mean MS-SSIM over seeded random distinct pairs of `images` ([N, H, W, C] in [-1, 1]), and 1 - that.
 
     Lower MS-SSIM = more diverse (AC-GAN; alpha-GAN reports 1 - MS-SSIM). Pixels go to [0, 255] with max_val 255,
-    as compare_gan. With `labels`, pairs are drawn within each class too and per-class means are returned. The
+    as compare_gan. With `labels`, pairs are drawn within each class too (class c's from the stream keyed (seed, 1, c),
+    never another seed's) and per-class means are returned. The
     result does not depend on `chunk` (pairs are scored independently).
     """
     images = (np.asarray(images, np.float32) + 1.0) * 127.5
@@ -197,6 +199,6 @@ def diversity(
         for c in np.unique(labels):
             members = np.flatnonzero(labels == c)
             if len(members) >= 2:
-                per_class[int(c)] = score(members[random_pairs(len(members), num_pairs, seed + 1 + int(c))])
+                per_class[int(c)] = score(members[random_pairs(len(members), num_pairs, (seed, 1, int(c)))])
         result['ms_ssim_per_class'] = per_class
     return result
