@@ -135,3 +135,19 @@ def test_dcgan_shapes(size, channels):
 def test_unsupported_image_size_is_a_clear_error():
     with pytest.raises(ValueError, match='image_size=48'):
         Generator(48, 3).init(jax.random.key(0), jnp.zeros((1, 4)), train=False)
+
+
+def test_the_critics_layer_norm_removes_each_examples_mean_and_variance_over_c_h_w():
+    """Gulrajani et al.'s critic (tflib Layernorm over [1, 2, 3] of NCHW): each example's statistics over C, H, W are
+    removed, a pixel's brightness relative to the others is kept, and scale/offset are per channel. Read through the
+    critic's own Downsampler(norm='layer'), at its second layer."""
+    critic = Downsampler(1, 28, width=4, norm='layer')
+    x = jax.random.normal(jax.random.key(0), (3, 28, 28, 1)) * jnp.linspace(0.5, 3, 28)[:, None, None]
+    variables = critic.init(jax.random.key(1), x)
+    assert variables['params']['LayerNorm_0']['scale'].shape == (8,)
+    _, state = critic.apply(variables, x, capture_intermediates=True, mutable=['intermediates'])
+    h = np.asarray(state['intermediates']['Conv_1']['__call__'][0], np.float64)
+    mean, var = h.mean(axis=(1, 2, 3), keepdims=True), h.var(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(
+        state['intermediates']['LayerNorm_0']['__call__'][0], (h - mean) / np.sqrt(var + 1e-5), rtol=1e-4, atol=1e-5
+    )

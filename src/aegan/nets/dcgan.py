@@ -26,6 +26,13 @@ def num_stages(image_size):
     return _STAGES[image_size]
 
 
+def layer_norm():
+    """Gulrajani et al.'s critic normalisation (tflib `Layernorm(name, [1, 2, 3], x)` on NCHW): mean and variance of
+    each example over all of C, H, W, then a per-channel scale and offset, epsilon 1e-5. Flax's default
+    (`reduction_axes=-1`) would normalise each pixel's channel vector on its own."""
+    return nn.LayerNorm(epsilon=1e-5, reduction_axes=(-3, -2, -1), feature_axes=-1)
+
+
 def _norm(train, axis_name):
     axis_name = collective_axis(axis_name) if train else None
     return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
@@ -57,7 +64,7 @@ class Downsampler(nn.Module):
             # named as the nn.Conv it replaced, so that earlier checkpoints still load
             x = DownConv(self.width * 2**i, use_bias=not normed, kernel_init=_INIT, name=f'Conv_{i}')(x)
             if normed:
-                x = _norm(train, self.axis_name)(x) if self.norm == 'batch' else nn.LayerNorm()(x)
+                x = _norm(train, self.axis_name)(x) if self.norm == 'batch' else layer_norm()(x)
             x = nn.leaky_relu(x, 0.2)
         x = x.reshape(x.shape[0], -1)
         self.sow('intermediates', 'features', x)  # the head's input (nets.penultimate_features)
