@@ -129,7 +129,7 @@ def with_finite_flags(update):
 
 
 def normal_rows(key, local_shape):
-    """N(0, I) noise for this device's rows of a global batch, inside shard_map.
+    """N(0, I) noise for this device's rows of a global batch, inside shard_map (outside it: the whole batch).
 
     Draws the *global* batch from the replicated key and keeps this device's slice, so the noise every example
     gets (and hence the step) does not depend on the device count.
@@ -137,13 +137,16 @@ def normal_rows(key, local_shape):
     return _global_rows(jax.random.normal, key, local_shape)
 
 
-def uniform_rows(key, local_shape):
-    """U[0, 1) noise for this device's rows of a global batch, inside shard_map (see `normal_rows`)."""
-    return _global_rows(jax.random.uniform, key, local_shape)
+def uniform_rows(key, local_shape, minval=0.0, maxval=1.0):
+    """U[minval, maxval) noise for this device's rows of a global batch, inside shard_map (see `normal_rows`)."""
+    return _global_rows(lambda k, shape: jax.random.uniform(k, shape, minval=minval, maxval=maxval), key, local_shape)
 
 
 def _global_rows(draw, key, local_shape):
-    count, index = lax.axis_size(DATA_AXIS), lax.axis_index(DATA_AXIS)
+    try:
+        count, index = lax.axis_size(DATA_AXIS), lax.axis_index(DATA_AXIS)
+    except NameError:  # outside shard_map the array is the global batch: draw it whole
+        return draw(key, local_shape)
     rows = local_shape[0]
     full = draw(key, (count * rows, *local_shape[1:]))
     return lax.dynamic_slice_in_dim(full, index * rows, rows)

@@ -17,7 +17,7 @@ from aegan import losses, nets
 from aegan.batching import apply_in_chunks
 from aegan.configs import adam, base_config
 from aegan.methods import api
-from aegan.parallel import DATA_AXIS, pmean
+from aegan.parallel import DATA_AXIS, pmean, uniform_rows
 
 NETS = ('classifier',)
 
@@ -82,10 +82,14 @@ def make(config, data_shape) -> api.Method:
 
 
 def random_shift_rotate(rng, images, max_shift: float, max_degrees: float):
-    """Each image shifted by U(-max_shift, max_shift) pixels per axis and rotated by U(-max_degrees, max_degrees)."""
+    """Each image shifted by U(-max_shift, max_shift) pixels per axis and rotated by U(-max_degrees, max_degrees).
+
+    The draws are this device's rows of the global batch's (`parallel.uniform_rows`), so every example gets the same
+    transform on 1 or N devices and the trained counter does not depend on the device count."""
     shift_key, angle_key = jax.random.split(rng)
-    shifts = jax.random.uniform(shift_key, (images.shape[0], 2), minval=-max_shift, maxval=max_shift)
-    degrees = jax.random.uniform(angle_key, (images.shape[0],), minval=-max_degrees, maxval=max_degrees)
+    n = images.shape[0]
+    shifts = uniform_rows(shift_key, (n, 2), -max_shift, max_shift)
+    degrees = uniform_rows(angle_key, (n,), -max_degrees, max_degrees)
     return shift_rotate(images, shifts, degrees)
 
 
