@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from test_checkpointing import load_params
+from test_checkpointing import load_state
 
 TOY_METHOD = '''
 """A toy method: the generator regresses G(z) onto the batch (L2). One net, one optimizer, no step counter."""
@@ -83,6 +83,6 @@ def test_a_registered_toy_method_trains_resumes_and_samples_through_the_binary(t
     run = tmp_path / 'run'
     assert f'Resumed from {run}/checkpoints/10.' in log, log[-2000:]
     assert sorted(int(d) for d in os.listdir(run / 'checkpoints') if d.isdigit())[-1] == 20
-    assert int(load_params(str(run), 20)['step']) == 20
+    assert int(load_state(str(run), 20)['step']) == 20
     assert json.loads((run / 'config.json').read_text())['method'] == 'toy'
     assert any(name.startswith('samples') for name in os.listdir(run / 'images'))
