@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aegan import checkpointing, evaluators, runs, samplers, trainer
+from aegan import checkpointing, evaluators, reference_data, runs, samplers, trainer
 from aegan import eval as aegan_eval
 from aegan.metrics import prdc as prdc_lib
 
@@ -155,6 +155,7 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
         cache_dir=str(tmp_path / 'cache'),
         ms_ssim_pairs=20,
         critic_steps=20,
+        reference_images=30,
     )
     metrics = result['metrics']
     expected = {'modes', 'reverse_kl', 'inception_score', 'fid', 'kid', 'ms_ssim', 'ms_ssim_diversity'}
@@ -167,6 +168,13 @@ def test_image_metrics_end_to_end(trained_image_runs, tmp_path):
     assert written['settings']['inception']['sha256'] == inception.sha256_of(weights)
     assert written['settings']['mode_coverage']['classifier'] == clf
     assert written['num_samples'] == 24 and written['settings']['seed'] == 0
+    # The counts a reader needs to compare with a published protocol: N, IS's split size, the reference's rows.
+    reference = written['settings']['fid']['reference']
+    assert written['settings']['fid']['num_samples'] == written['settings']['kid']['num_samples'] == 24
+    assert written['settings']['inception_score']['split_size'] == 2
+    assert reference['rows'] == [0, 30] and reference['stream_seed'] == reference_data.REFERENCE_SEED
+    assert reference['split_size'] is None and not reference['whole_split']  # Stacked MNIST is sampled
+    assert {'sampling', 'inception', 'reference', 'fid', 'kid', 'inception_score', 'total'} <= set(written['seconds'])
     pictures = ['eval_10.png', 'eval_10_modes.png', 'eval_10_reconstructions.png']
     assert [os.path.basename(p) for p in written['plots']] == pictures
     with Image.open(os.path.join(os.path.dirname(result['json']), pictures[-1])) as picture:
@@ -191,6 +199,7 @@ def test_missing_inception_weights_skip_with_instructions(trained_image_runs, tm
 def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
     import configs.tiny
 
+    from aegan import data
     from aegan.methods import classifier
 
     def tiny_counter():
@@ -202,7 +211,10 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
     counter = evaluators.mnist_counter(None, str(tmp_path))
     path, accuracy = counter.path, counter.accuracy
     assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith('mnist_counter_')
-    assert 0 <= accuracy <= 1
+    # The held-out accuracy: the fraction of the 500 held-out digits whose most probable class is their label.
+    mnist = data.get_dataset(tiny_counter().data)
+    assert len(mnist.test_data) == 500
+    assert accuracy == np.mean(counter.probabilities(mnist.test_data).argmax(-1) == mnist.info['test_labels'])
     stamp = os.path.getmtime(os.path.join(path, 'checkpoints', '10'))
     again = evaluators.mnist_counter(None, str(tmp_path))
     assert again.accuracy == accuracy and again.path == path and again.weights_sha256 == counter.weights_sha256
@@ -376,7 +388,8 @@ def test_the_real_data_floor_is_cached_per_data_seed_count_and_counter_weights(
 @ON_THE_IMAGE_RUNS_WORKER
 def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_triples(trained_image_runs, tmp_path):
     """The eval's numbers are prdc() of the counter's per-channel penultimate features of its own samples and of as
-    many training triples (the same draw as the FID reference), with the settings that say so."""
+    many training triples (rows [0, n) of the reference stream, as the FID reference), with the settings that say
+    so; the real-data row is the next n rows."""
     from aegan.metrics import prdc
 
     gan, clf = trained_image_runs
@@ -386,15 +399,36 @@ def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_trip
     samples, _ = aegan_eval.draw_samples(run, evaluators.Options(**options), 120)
     counter = evaluators.mnist_counter(clf, str(tmp_path))
     features = lambda x: np.concatenate([counter.features(x[..., c : c + 1]) for c in range(3)], -1)
-    real = run.dataset.global_batch(run.config.seed, 0, 90)
+    real = reference_data.images(run.dataset, 0, 90)
     assert features(real).shape == (90, 3 * counter.features(real[..., :1]).shape[1])
     expected = prdc.prdc(features(real), features(samples[:90]))
     assert {k: result['metrics'][k] for k in expected} == expected
     settings = result['settings']['density_coverage']
     assert settings['features'].startswith('mnist_counter_penultimate') and settings['num_real'] == 90
     assert settings['k_precision_recall'] == 3 and settings['k_density_coverage'] == 5
-    second_draw = prdc.prdc(features(real), features(run.dataset.global_batch(run.config.seed + 1, 0, 90)))
-    assert settings['real_data'] == {**second_draw, 'draw': 'training data, seed + 1'}
+    second_draw = prdc.prdc(features(real), features(reference_data.images(run.dataset, 90, 180)))
+    assert settings['real_data'] == {**second_draw, 'draw': 'reference rows [90, 180)'}
+    assert settings['real'] == reference_data.describe(run.dataset, 0, 90)
+
+
+@ON_THE_IMAGE_RUNS_WORKER
+def test_every_seed_is_scored_against_the_same_real_images(trained_image_runs, tmp_path):
+    """Two runs that differ only in their training seed read the same real set: the same rows, and (each with a cache
+    of its own, so nothing is shared) the same real-data precision/recall to the digit, which compare that real set
+    with the next rows of the stream. Drawn with the run's seed, each seed had its own."""
+    gan, clf = trained_image_runs
+    settings = []
+    for seed in (0, 5):
+        workdir = tmp_path / f'seed_{seed}'
+        shutil.copytree(gan, workdir)
+        config = json.loads((workdir / 'config.json').read_text())
+        (workdir / 'config.json').write_text(json.dumps({**config, 'seed': seed}))
+        assert runs.restore(str(workdir)).config.seed == seed
+        options = dict(metrics=['precision_recall'], classifier=clf, cache_dir=str(tmp_path / f'cache_{seed}'))
+        result = aegan_eval.evaluate(str(workdir), num_samples=60, prdc_samples=50, **options)
+        settings.append(result['settings']['precision_recall'])
+    assert settings[0]['real'] == settings[1]['real'] and settings[0]['real']['rows'] == [0, 50]
+    assert settings[0]['real_data'] == settings[1]['real_data'] and settings[0]['real_data']['recall'] > 0
 
 
 GENERATIVE = ('ae', 'vae', 'dcgan', 'wgan_gp', 'aae', 'age', 'alphagan')
@@ -470,7 +504,8 @@ def test_ppgn_class_term_uses_the_classifier_and_the_seed(trained_image_runs, tm
 
 
 def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(tmp_path, monkeypatch):
-    """Another crop, source, seed or sample count computes new statistics; another data_dir reuses them."""
+    """Another crop, source or sample count computes new statistics; another data_dir or run seed reuses them (the
+    reference is the same rows of one stream for every run of a dataset)."""
     import types
 
     from aegan.configs import base_config
@@ -478,8 +513,9 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
     computed = []
 
     def features(weights, images):
-        computed.append(len(images))
-        return {'pool3': np.random.default_rng(len(computed)).normal(size=(len(images), 4))}
+        n = sum(len(chunk) for chunk in images)
+        computed.append(n)
+        return {'pool3': np.random.default_rng(len(computed)).normal(size=(n, 4))}
 
     monkeypatch.setattr(evaluators, 'inception_features', features)
     dataset = types.SimpleNamespace(name='celeb_a', global_batch=lambda seed, step, n: np.zeros((n, 2)))
@@ -494,9 +530,9 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         return evaluators.reference_features(None, run, 'w.npz', 'ab' * 32, n, str(tmp_path))[0]
 
     first = reference()
-    np.testing.assert_array_equal(reference(data_dir='/elsewhere', num_threads=3), first)  # cached
-    assert len(computed) == 1
-    for changes in ({'crop': 140}, {'source': 'other'}, {'seed': 1}):
+    np.testing.assert_array_equal(reference(data_dir='/elsewhere', num_threads=3, seed=1), first)  # cached
+    assert computed == [8]
+    for changes in ({'crop': 140}, {'source': 'other'}):
         assert not np.array_equal(reference(**changes), first), changes
     reference(n=16)
-    assert len(computed) == 5 and len(os.listdir(tmp_path)) == 5
+    assert computed == [8, 8, 8, 16] and len(os.listdir(tmp_path)) == 4

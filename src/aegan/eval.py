@@ -9,8 +9,10 @@ the sample grid (2D: a scatter with the modes marked), and for Stacked MNIST the
 Metrics (exact algorithms and sources in docs/metrics.md):
   mode_coverage            2D mixtures: modes, % within 3 std, reverse KL. Stacked MNIST: modes of 1,000 and
                            KL(p_gen || uniform) from an MNIST classifier (--classifier, or trained and cached).
-  inception_score, fid,    the 2015-12-05 Inception (--inception_weights); FID/KID against --fid_reference or
-  kid                      statistics computed from the training data and cached.
+  inception_score, fid,    the 2015-12-05 Inception (--inception_weights), at the published protocol by default:
+  kid                      50,000 samples (IS: 10 splits of 5,000); FID/KID against the whole training split (at
+                           most 50,000 images, the same for every seed; reference_data.py), cached, or
+                           --fid_reference.
   dataset_inception_score  IS with a dataset classifier trained by aegan.train (--classifier=WORKDIR).
   ms_ssim                  sample diversity: mean MS-SSIM over seeded random pairs, and 1 - that.
   reconstruction           L1, L2 and MS-SSIM between held-out x and G(E(x)) (methods with an encoder).
@@ -38,7 +40,8 @@ from aegan.metrics import ms_ssim
 METRICS = tuple(evaluators.METRICS)
 NUM_SAMPLES_2D = 2500  # PacGAN/VEEGAN's `num_log_figure_sample`.
 NUM_SAMPLES_STACKED_MNIST = 26_000  # PacGAN's Stacked MNIST count.
-NUM_SAMPLES_IMAGES = 10_000
+NUM_SAMPLES_IMAGES = 50_000  # Salimans et al.'s IS and TTUR's FID count
+NUM_SAMPLES_OTHER_IMAGES = 10_000  # images without Inception metrics by default (1-channel MNIST)
 NUM_DAE_TRAIN = 10_000  # Training examples whose codes the PPGN DAE learns.
 PPGN_CHUNK = 1000  # chains run (and images are decoded) this many at a time
 WEIGHTS_ENV = evaluators.WEIGHTS_ENV
@@ -48,13 +51,25 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string('checkpoint', None, 'A workdir of aegan.train (its newest checkpoint) or <workdir>/checkpoints/N.')
 flags.DEFINE_enum('sampler', 'prior', samplers.SAMPLERS, 'prior: G(z), z ~ p(z). ppgn: PPGN chain in code space.')
 flags.DEFINE_list('metrics', None, f'Metrics to compute, from {list(METRICS)} (default: those that fit the data).')
-flags.DEFINE_integer('num_samples', None, 'Samples to draw (default: 2,500 for 2D, 26,000 Stacked MNIST, else 10,000).')
+flags.DEFINE_integer(
+    'num_samples',
+    None,
+    'Samples to draw (default: 2,500 for 2D, 26,000 Stacked MNIST, 50,000 RGB images, else 10,000).',
+)
 flags.DEFINE_integer('seed', 0, "Seed of the samples, the chain and the metrics' random pairs.")
 flags.DEFINE_string(
     'inception_weights', None, f'Converted Inception .npz (aegan.metrics.convert_inception); or ${WEIGHTS_ENV}.'
 )
 flags.DEFINE_string('classifier', None, 'Workdir of a classifier trained by aegan.train (experiments/classifier_*.py).')
 flags.DEFINE_string('fid_reference', None, '.npz with mu, sigma (and features for KID) of the real data.')
+flags.DEFINE_integer(
+    'reference_images',
+    None,
+    'Real images of the FID/KID reference (default: the whole training split, at most 50,000: the protocol).',
+)
+flags.DEFINE_bool(
+    'save_features', False, "Write the samples' Inception pool3 and logits to <workdir>/<eval>_inception.npz."
+)
 flags.DEFINE_string(
     'cache_dir',
     evaluators.default_cache_dir(),
@@ -98,9 +113,13 @@ def default_metrics(dataset, method) -> list:
 
 
 def default_num_samples(dataset) -> int:
+    """The published protocol's count: PacGAN's 2,500 (2-D) and 26,000 (Stacked MNIST), Salimans et al.'s and TTUR's
+    50,000 for the Inception metrics of RGB images."""
     if dataset.shape == (2,):
         return NUM_SAMPLES_2D
-    return NUM_SAMPLES_STACKED_MNIST if dataset.name == 'stacked_mnist' else NUM_SAMPLES_IMAGES
+    if dataset.name == 'stacked_mnist':
+        return NUM_SAMPLES_STACKED_MNIST
+    return NUM_SAMPLES_IMAGES if dataset.shape[-1] == 3 else NUM_SAMPLES_OTHER_IMAGES
 
 
 def sample_on_all_devices(method, state, key, n: int, chunk: int = 2000) -> np.ndarray:
@@ -193,16 +212,18 @@ def evaluate(checkpoint: str, **options) -> dict:
         return _write_result(run, f'eval_{run.step}', options, evaluate_classifier(run))
     names = options.metrics or default_metrics(run.dataset, run.method)
     num_samples = options.num_samples or default_num_samples(run.dataset)
+    start = time.perf_counter()
     samples, sampler_settings = draw_samples(run, options, num_samples)
     name = f'eval_{run.step}' + ('' if options.sampler == 'prior' else f'_{options.sampler}')
-    context = evaluators.Context(run, samples, options, name)
+    context = evaluators.Context(run, samples, options, name, seconds={'sampling': time.perf_counter() - start})
     values, settings, skipped, pictures = evaluators.run_metrics(context, names)
     if run.dataset.shape == (2,):
         grid = writers.save_scatter(context.picture_path('.png'), samples, run.dataset.info.get('centers'))
     else:
         grid = writers.save_image_grid(context.picture_path('.png'), samples[:64])
     settings = {'seed': options.seed, **sampler_settings, **settings}
-    return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples)
+    seconds = {**context.seconds, 'total': time.perf_counter() - start}
+    return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples, seconds)
 
 
 def _same_samples(a: dict, b: dict) -> bool:
@@ -240,7 +261,9 @@ def _merge_with_previous(path: epath.Path, result: dict) -> dict:
     return merged
 
 
-def _write_result(run, name, options, values, skipped=None, settings=None, pictures=(), num_samples=0) -> dict:
+def _write_result(
+    run, name, options, values, skipped=None, settings=None, pictures=(), num_samples=0, seconds=None
+) -> dict:
     """Writes <workdir>/<name>.json (atomically: written beside, then renamed), merged with an earlier eval of the
     same samples there, and returns its content."""
     result = {
@@ -255,6 +278,7 @@ def _write_result(run, name, options, values, skipped=None, settings=None, pictu
         'settings': settings or {},
         'devices': jax.local_device_count(),
         'plots': list(pictures),
+        'seconds': seconds or {},  # this eval's: sampling, each shared resource and metric, total
     }
     path = epath.Path(run.workdir) / (name + '.json')
     result = _merge_with_previous(path, result)
@@ -280,6 +304,14 @@ def report_lines(result: dict) -> list:
                 f'    {name:<26} modes {floor["modes"]}, reverse_kl {floor["reverse_kl"]:.4f}, '
                 f'confident_fraction {floor["confident_fraction"]:.4f}'
             ]
+    reference = result['settings'].get('fid', result['settings'].get('kid', {})).get('reference')
+    if reference and 'rows' in reference:
+        whole = ', the whole training split' if reference['whole_split'] else ''
+        of = f' of {reference["split_size"]:,}' if reference['split_size'] else ' (a fixed draw)'
+        lines += [f'  FID/KID reference: {reference["num_images"]:,}{of} training images{whole}']
+    if result.get('seconds'):
+        took = ', '.join(f'{k} {v:.1f}' for k, v in result['seconds'].items() if k != 'total')
+        lines += [f'  took {result["seconds"]["total"]:.1f} s for {result["num_samples"]:,} samples ({took})']
     lines += [f'  skipped {k}: {v}' for k, v in result['skipped'].items()]
     lines += [f'  wrote {result["json"]} and {", ".join(result["plots"])}']
     return lines

@@ -19,7 +19,7 @@ import jax
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, data, locking, runs, samplers, trainer, writers
+from aegan import checkpointing, data, locking, reference_data, runs, samplers, trainer, writers
 from aegan.batching import apply_in_chunks
 from aegan.data import mnist as mnist_lib
 from aegan.images import to_pixels, to_uint8
@@ -53,6 +53,8 @@ class Options:
     inception_weights: str | None = None  # None: $AEGAN_INCEPTION_WEIGHTS
     classifier: str | None = None
     fid_reference: str | None = None
+    reference_images: int | None = None  # None: the protocol's (reference_data.protocol_size)
+    save_features: bool = False  # write the samples' Inception features beside the eval JSON (<name>_inception.npz)
     cache_dir: str = dataclasses.field(default_factory=lambda: default_cache_dir())
     ms_ssim_pairs: int = 1000
     ms_ssim_small_images: str = 'shrink_filter'
@@ -71,9 +73,11 @@ class Options:
         if self.prdc_features not in PRDC_FEATURES:
             raise ValueError(f'Unknown prdc_features={self.prdc_features!r}; valid choices: {list(PRDC_FEATURES)}.')
         checks = (('num_samples', 2), ('ms_ssim_pairs', 1), ('critic_steps', 1), ('seed', 0), ('prdc_samples', 6))
+        checks += (('reference_images', 2),)
         for name, low in checks:
             value = getattr(self, name)
-            if not (value is None and name == 'num_samples') and not (isinstance(value, int) and value >= low):
+            optional = name in ('num_samples', 'reference_images')
+            if not (value is None and optional) and not (isinstance(value, int) and value >= low):
                 raise ValueError(f'{name}={value!r} must be an integer >= {low} (e.g. --{name}={max(low, 10)}).')
         if self.ms_ssim_small_images not in ms_ssim_lib.SMALL_IMAGE_POLICIES:
             raise ValueError(
@@ -101,13 +105,14 @@ class Result:
 @dataclasses.dataclass
 class Context:
     """Everything a metric may read: the restored run, the samples ([N, ...] in [-1, 1]), the options, and the
-    shared resources, computed on first use."""
+    shared resources, computed on first use (each one's seconds in `seconds`)."""
 
     run: runs.Run
     samples: np.ndarray
     options: Options
     name: str  # file name stem of this eval's outputs, e.g. 'eval_1000'
     shared_settings: dict = dataclasses.field(default_factory=dict)
+    seconds: dict = dataclasses.field(default_factory=dict)
     _memo: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def picture_path(self, suffix: str) -> str:
@@ -115,7 +120,9 @@ class Context:
 
     def _once(self, key: str, compute: Callable):
         if key not in self._memo:
+            start = time.perf_counter()
             self._memo[key] = compute()
+            self.seconds[key] = time.perf_counter() - start
         return self._memo[key]
 
     def inception(self) -> dict:
@@ -133,29 +140,43 @@ class Context:
                 'sha256': sha,
                 'resize': 'tf1_legacy_bilinear_299',
                 'quantisation': 'round((x + 1) * 127.5) to uint8',
+                'num_samples': len(self.samples),
             }
-            return {'weights': weights, 'sha256': sha, **inception_features(weights, self.samples)}
+            features = inception_features(weights, self.samples)
+            if self.options.save_features:
+                path = self.picture_path('_inception.npz')
+                _write_once(path, lambda f: np.savez(f, **features, weights_sha256=sha), mode='wb')
+                self.shared_settings['inception']['features_file'] = path
+            return {'weights': weights, 'sha256': sha, **features}
 
         return self._once('inception', compute)
 
+    def reference_size(self) -> int:
+        """Real images of the FID/KID reference: --reference_images, else the protocol's (the whole training split, at
+        most 50,000; reference_data.protocol_size)."""
+        return self.options.reference_images or reference_data.protocol_size(self.run.dataset)
+
     def reference(self) -> tuple:
-        """(mu, sigma, pool3 features or None) of the real data, and a description of where they came from."""
+        """(mu, sigma, pool3 features or None) of the real reference, and a description of it for the JSON: the same
+        rows of the same stream for every run of the dataset, whatever its seed (reference_data.py)."""
         features = self.inception()
-        options = self.options
-        n = len(self.samples)
+        options, n = self.options, self.reference_size()
         stats = self._once(
             'reference',
             lambda: reference_features(
                 options.fid_reference, self.run, features['weights'], features['sha256'], n, options.cache_dir
             ),
         )
-        return stats, options.fid_reference or f'{n} training images (cached)'
+        if options.fid_reference:
+            return stats, {'file': options.fid_reference, 'num_images': None if stats[2] is None else len(stats[2])}
+        return stats, {**reference_data.describe(self.run.dataset, 0, n), 'features': 'inception_pool3'}
 
     def prdc(self) -> tuple[dict, dict]:
-        """(precision, recall, density, coverage) of the first `prdc_samples` samples against as many training
-        images, and their settings; computed once for both registry entries. Beside them ('real_data'): the same
-        metrics for a second draw of training data (seed + 1) in place of the samples, what a perfect generator
-        would get with these features and this n (cached in cache_dir; not for Inception, whose reference is a file)."""
+        """(precision, recall, density, coverage) of the first `prdc_samples` samples against as many real images
+        (rows [0, n) of the reference stream, the same for every seed), and their settings; computed once for both
+        registry entries. Beside them ('real_data'): the same metrics for the next n rows of that stream in place of
+        the samples, what a perfect generator would get with these features and this n (cached in cache_dir; not for
+        Inception, whose real set is the FID reference's first n rows)."""
 
         def compute():
             run, n = self.run, min(len(self.samples), self.options.prdc_samples)
@@ -167,13 +188,20 @@ class Context:
             if kind == 'inception':
                 (_, _, real), reference = self.reference()
                 if real is None or len(real) < n:
-                    raise Skip(f'{reference} has no `features` rows for {n} real images (precision/recall need them)')
+                    source = reference.get('file') or f'{reference["num_images"]} images'
+                    raise Skip(
+                        f'the FID reference ({source}) has no `features` rows for {n} real images (precision/recall '
+                        'need them)'
+                    )
+                real_rows = {**reference, 'rows': [0, n], 'num_images': n}
                 return prdc_lib.prdc(real[:n], self.inception()['pool3'][:n]), {
                     'features': 'inception_pool3',
+                    'real': real_rows,
                     **settings,
                 }
             featurize, name, weights_sha256 = self._featurizer(kind)
-            real = featurize(run.dataset.global_batch(run.config.seed, 0, n))
+            real = featurize(reference_data.images(run.dataset, 0, n))
+            settings['real'] = reference_data.describe(run.dataset, 0, n)
             cache = os.path.join(
                 os.path.expanduser(self.options.cache_dir),
                 f'prdc_real_{reference_key(run.config, n, f"{name} {weights_sha256}")}',
@@ -182,9 +210,10 @@ class Context:
             radii = cached_radii(f'{cache}_radii.npz', lambda: prdc_lib.knn_radii(real, ks))
             values = prdc_lib.prdc(real, featurize(self.samples[:n]), real_radii=radii)
             second_draw = lambda: prdc_lib.prdc(
-                real, featurize(run.dataset.global_batch(run.config.seed + 1, 0, n)), real_radii=radii
+                real, featurize(reference_data.images(run.dataset, n, 2 * n)), real_radii=radii
             )
-            settings['real_data'] = {**cached_json(f'{cache}.json', second_draw), 'draw': 'training data, seed + 1'}
+            draw = f'reference rows [{n}, {2 * n})'
+            settings['real_data'] = {**cached_json(f'{cache}.json', second_draw), 'draw': draw}
             return values, {'features': name, **settings}
 
         return self._once('prdc', compute)
@@ -226,24 +255,30 @@ class Context:
 # ---- Shared resources. -----------------------------------------------------------------------------------------
 
 
-def inception_features(weights_path: str, images: np.ndarray) -> dict:
-    """{'pool3', 'logits_unbiased'} of [N, H, W, 3] images in [-1, 1], quantised to uint8 as a PNG would be."""
+def inception_features(weights_path: str, images) -> dict:
+    """{'pool3', 'logits_unbiased'} of [N, H, W, 3] images in [-1, 1] (an array, or an iterable of such arrays read
+    one at a time, so that a 50,000-image reference is never in memory as images), quantised to uint8 as a PNG
+    would be."""
     variables = inception_lib.load_variables(weights_path)
-    features = apply_in_chunks(inception_lib.features_of, variables, to_uint8(images), INCEPTION_CHUNK, jit=False)
-    return {k: features[k] for k in ('pool3', 'logits_unbiased')}
+    parts = [images] if isinstance(images, np.ndarray) else images
+    features = [
+        apply_in_chunks(inception_lib.features_of, variables, to_uint8(part), INCEPTION_CHUNK, jit=False)
+        for part in parts
+    ]
+    return {k: np.concatenate([f[k] for f in features]) for k in ('pool3', 'logits_unbiased')}
 
 
 # Data keys that change *where* or *how fast* the data is read, never which images: not part of the cache key.
 _READ_ONLY_KEYS = ('data_dir', 'download', 'num_threads', 'prefetch_batches')
 
 
-def reference_key(config, n: int, sha: str, seed: int | None = None) -> str:
+def reference_key(config, n: int, sha: str, **draw) -> str:
     """A digest of everything that changes the reference images or their features: the whole data config (name,
-    source, crop, ...) but where it is read from, the split and seed they are drawn with (default the run's), n and
-    the weights."""
+    source, crop, ...) but where it is read from, the reference stream (reference_data.py), n and the weights; not
+    the run's seed. `draw` adds what else picks the images (e.g. the real-data floor's eval seed)."""
     data_config = {k: v for k, v in config.data.to_dict().items() if k not in _READ_ONLY_KEYS}
-    seed = config.seed if seed is None else seed
-    key = {'data': data_config, 'split': 'train', 'seed': seed, 'num_images': n, 'weights_sha256': sha}
+    stream = {'seed': reference_data.REFERENCE_SEED, 'read_chunk': reference_data.READ_CHUNK}
+    key = {'data': data_config, 'split': 'train', 'stream': stream, 'num_images': n, 'weights_sha256': sha, **draw}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -287,7 +322,8 @@ def weights_sha256(state) -> str:
 
 
 def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
-    """(mu, sigma, features or None) of the real data: from `path`, or computed from n training images and cached."""
+    """(mu, sigma, features or None) of the real data: from `path`, or computed from rows [0, n) of the reference
+    stream (read in chunks) and cached, once per dataset config, n and Inception weights."""
     if path:
         with np.load(path) as f:
             mu, sigma = fid_lib.load_statistics(path)
@@ -296,8 +332,8 @@ def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
     cache = os.path.join(os.path.expanduser(cache_dir), name)
     if not os.path.exists(cache):
         os.makedirs(os.path.dirname(cache), exist_ok=True)
-        real = run.dataset.global_batch(run.config.seed, 0, n)
-        features = inception_features(weights_path, real)['pool3']
+        logging.info('Inception features of %d reference images of %s, cached as %s.', n, run.dataset.name, cache)
+        features = inception_features(weights_path, reference_data.chunks(run.dataset, 0, n))['pool3']
         fid_lib.save_statistics(cache, *fid_lib.feature_statistics(features), features=features)
     with np.load(cache) as f:
         return f['mu'], f['sigma'], f['features']
@@ -344,7 +380,7 @@ def mnist_counter(path: str | None, cache_dir: str) -> Counter:
 def cached_real_data_floor(run: runs.Run, counter: Counter, n: int, seed: int, cache_dir: str) -> dict:
     """`real_data_floor`, computed once per data config, n, seed and counter weights and cached in `cache_dir`: it
     classifies 2n real triples, at n = 26,000 as long as the samples' own count (docs/metrics.md)."""
-    key = reference_key(run.config, n, counter.weights_sha256, seed)
+    key = reference_key(run.config, n, counter.weights_sha256, seed=seed)
     path = os.path.join(os.path.expanduser(cache_dir), f'mode_floor_{key}.json')
     return cached_json(path, lambda: real_data_floor(run.dataset, counter.probabilities, n, seed))
 
@@ -391,25 +427,33 @@ def mode_coverage(ctx: Context) -> Result:
 
 
 def inception_score(ctx: Context) -> Result:
-    mean, std = inception_score_lib.inception_score(ctx.inception()['logits_unbiased'], splits=10)
-    settings = {'splits': 10, 'shuffle': False, 'logits': 'unbiased, 1008 classes'}
+    """Salimans et al.'s protocol: 10 splits (of 5,000 at the default 50,000 samples), no shuffling."""
+    logits = ctx.inception()['logits_unbiased']
+    mean, std = inception_score_lib.inception_score(logits, splits=10)
+    settings = {'splits': 10, 'split_size': len(logits) // 10, 'shuffle': False, 'logits': 'unbiased, 1008 classes'}
     return Result({'inception_score': mean, 'inception_score_std': std}, settings)
 
 
 def fid(ctx: Context) -> Result:
     (mu, sigma, _), reference = ctx.reference()
     value = fid_lib.frechet_distance(*fid_lib.feature_statistics(ctx.inception()['pool3']), mu, sigma)
-    return Result({'fid': value}, {'reference': reference})
+    return Result({'fid': value}, {'num_samples': len(ctx.samples), 'reference': reference})
 
 
 def kid(ctx: Context) -> Result:
     (_, _, real), reference = ctx.reference()
     if real is None:
-        raise Skip(f'{reference} has no `features` (KID needs them, not just mu and sigma)')
+        raise Skip(f'{reference["file"]} has no `features` (KID needs them, not just mu and sigma)')
     mean, std = fid_lib.kernel_inception_distance(ctx.inception()['pool3'], real)
     return Result(
         {'kid': mean, 'kid_std': std},
-        {'reference': reference, 'num_subsets': 100, 'subset_size': 1000, 'seed': 2020},
+        {
+            'num_samples': len(ctx.samples),
+            'reference': reference,
+            'num_subsets': 100,
+            'subset_size': 1000,
+            'seed': 2020,
+        },
     )
 
 
@@ -468,12 +512,13 @@ def critic(ctx: Context) -> Result:
     run = ctx.run
     if run.dataset.test_data is None:
         raise Skip('no held-out data')
-    real_train = run.dataset.global_batch(run.config.seed, 1, len(ctx.samples) // 2)
+    real_train = reference_data.images(run.dataset, 0, len(ctx.samples) // 2)
     steps, seed = ctx.options.critic_steps, ctx.options.seed
     values = critic_lib.independent_critic(
         run.config.model, real_train, run.dataset.test_data, ctx.samples, steps, seed=seed
     )
-    return Result(values, {'steps': steps, 'gp_weight': 10.0, 'optimizer': 'Adam 1e-4 (0.5, 0.9)'})
+    settings = {'steps': steps, 'gp_weight': 10.0, 'optimizer': 'Adam 1e-4 (0.5, 0.9)'}
+    return Result(values, {**settings, 'real_train': reference_data.describe(run.dataset, 0, len(real_train))})
 
 
 def precision_recall(ctx: Context) -> Result:
@@ -507,11 +552,14 @@ def run_metrics(ctx: Context, names) -> tuple[dict, dict, dict, list]:
     """Runs the named metrics in registry order: (values, settings by metric, skip reasons, pictures)."""
     values, settings, skipped, pictures = {}, {}, {}, []
     for name in (n for n in METRICS if n in names):
+        start, shared = time.perf_counter(), sum(ctx.seconds.values())
         try:
             result = METRICS[name](ctx)
         except Skip as skip:
             skipped[name] = str(skip)
             continue
+        finally:  # the metric's own seconds, less the shared resources it was the first to ask for
+            ctx.seconds[name] = time.perf_counter() - start - (sum(ctx.seconds.values()) - shared)
         values.update(result.values)
         settings[name] = result.settings
         pictures.extend(result.pictures)
