@@ -34,10 +34,14 @@ def setup(config):
     return steps, state, np.asarray(x)
 
 
-def on_one_device(fn, in_specs):
-    """`fn` inside shard_map over one device (the steps use the 'data' axis), jitted."""
+EG_STEP_OUT = (P(), P(), P('data'))
+
+
+def on_one_device(fn, in_specs, out_specs=EG_STEP_OUT):
+    """`fn` inside shard_map over one device (the steps use the 'data' axis), jitted; the default `out_specs` are the
+    E/G step's (state, metrics, its forward's per-example outputs)."""
     mesh = parallel.make_mesh(jax.devices()[:1])
-    return jax.jit(parallel.data_parallel(fn, mesh, in_specs, (P(), P())))
+    return jax.jit(parallel.data_parallel(fn, mesh, in_specs, out_specs))
 
 
 def reference_nets(config, data_shape):
@@ -107,7 +111,7 @@ def test_encoder_and_generator_gradients_are_their_own_losses(config_factory, en
     config = sgd_config(config_factory, dataset_name, encoder_loss)
     steps, state, x = setup(config)
     rng = jax.random.key(7)
-    after, _ = on_one_device(steps.encoder_generator_step, (P(), P('data'), P()))(state, x, rng)
+    after, _, _ = on_one_device(steps.encoder_generator_step, (P(), P('data'), P()))(state, x, rng)
     z_prior = jax.random.normal(rng, (x.shape[0], config.model.z_dim))  # normal_rows' global draw on one device
     net = reference_nets(config, x.shape[1:])
     refs = reference_losses(net, state, x, z_prior, config.alphagan.lambda_rec)
@@ -135,7 +139,7 @@ def test_encoder_and_generator_gradients_are_their_own_losses(config_factory, en
 def test_encoder_generator_step_leaves_the_discriminators_untouched(config_factory):
     config = sgd_config(config_factory, 'stacked_mnist')  # BatchNorm in E, G and D
     steps, state, x = setup(config)
-    after, metrics = on_one_device(steps.encoder_generator_step, (P(), P('data'), P()))(state, x, jax.random.key(1))
+    after, metrics, _ = on_one_device(steps.encoder_generator_step, (P(), P('data'), P()))(state, x, jax.random.key(1))
     for name in ('discriminator', 'code_discriminator'):
         chex.assert_trees_all_equal(after.params[name], state.params[name])
         chex.assert_trees_all_equal(after.opt_state[name], state.opt_state[name])
@@ -150,13 +154,16 @@ def test_encoder_generator_step_leaves_the_discriminators_untouched(config_facto
     )
 
 
-def test_discriminator_and_code_discriminator_steps_through_update(config_factory):
-    """D and C each descend their own cross-entropy, at the E and G of *after* the E/G step, through `update`.
+@pytest.mark.parametrize('inputs', alphagan.DISCRIMINATOR_INPUTS)
+def test_discriminator_and_code_discriminator_steps_through_update(config_factory, inputs):
+    """D and C each descend their own cross-entropy through `update`: 'updated', at the E and G of *after* the E/G
+    step and a new prior draw; 'same_forward', at that step's own forward (E and G before it, its prior draw).
 
     Swapping the code discriminator's arguments (prior <-> codes) or the data discriminator's (real <-> fake) changes
-    their gradients, so this fails.
+    their gradients, so this fails; so does reading the other variant's inputs.
     """
     config = sgd_config(config_factory)
+    config.alphagan.discriminator_inputs = inputs
     dataset = data.get_dataset(config.data)
     method = methods.get_method(config, dataset.shape)
     steps, state, x = setup(config)
@@ -165,9 +172,11 @@ def test_discriminator_and_code_discriminator_steps_through_update(config_factor
     after, _ = parallel.shard_step(method.update, mesh)(jax.tree.map(np.array, state), x, root)
     # update: rng = fold_in(root, step 0); E/G step uses fold_in(rng, 0); D and C's prior draw fold_in(rng, 1).
     rng = jax.random.fold_in(root, 0)
-    z_prior = jax.random.normal(jax.random.fold_in(rng, 1), (x.shape[0], config.model.z_dim))
-    z_hat = steps.net(after, 'encoder', x)[0]
-    x_rec, x_gen = steps.net(after, 'generator', z_hat)[0], steps.net(after, 'generator', z_prior)[0]
+    key = jax.random.fold_in(rng, 1 if inputs == 'updated' else 0)
+    z_prior = jax.random.normal(key, (x.shape[0], config.model.z_dim))
+    read = after if inputs == 'updated' else state  # whose E and G made D's and C's inputs
+    z_hat = steps.net(read, 'encoder', x)[0]
+    x_rec, x_gen = steps.net(read, 'generator', z_hat)[0], steps.net(read, 'generator', z_prior)[0]
 
     def d_loss(params):
         d = lambda v: steps.net(state, 'discriminator', v, params)[0]
@@ -180,6 +189,13 @@ def test_discriminator_and_code_discriminator_steps_through_update(config_factor
     for name, loss in (('discriminator', d_loss), ('code_discriminator', c_loss)):
         expected = descend(state.params[name], jax.grad(loss)(state.params[name]))
         chex.assert_trees_all_close(after.params[name], expected, **CLOSE)
+
+
+def test_unknown_discriminator_inputs_are_refused(config_factory):
+    config = config_factory()
+    config.alphagan.discriminator_inputs = 'fresh'
+    with pytest.raises(ValueError, match=r"discriminator_inputs='fresh'; valid choices: \['updated', 'same_forward'\]"):
+        methods.get_method(config, (2,))
 
 
 def test_unknown_encoder_loss_is_refused(config_factory):

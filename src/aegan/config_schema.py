@@ -124,6 +124,12 @@ SCHEMA: dict[str, Key] = {
     'alphagan.encoder_loss': Key(
         'str', "'paper' (E and G with separate losses) or 'joint'", choices=('paper', 'joint'), example='paper'
     ),
+    'alphagan.discriminator_inputs': Key(
+        'str',
+        "what D and C see: 'updated' (a fresh forward of the updated E, G) or 'same_forward' (the last E/G step's)",
+        choices=('updated', 'same_forward'),
+        example='updated',
+    ),
     'ae.reconstruction': Key('str', 'reconstruction loss', choices=('l1', 'l2'), example='l1'),
     'vae.likelihood': Key('str', 'p(x|z)', choices=('gaussian', 'laplace'), example='gaussian'),
     'vae.scale': Key('float', 'fixed scale of p(x|z)', above=0.0, example=0.1),

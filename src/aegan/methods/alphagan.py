@@ -9,14 +9,19 @@ The encoder's loss, `config.alphagan.encoder_loss`:
   'paper' (default; Algorithm 1 of arXiv 1706.04987 as we read it, docs/methods.md): each net minimises its own loss,
       L_E = lambda ||x - G(E(x))||_1 - logit C(E(x))
       L_G = lambda ||x - G(E(x))||_1 - logit D(G(E(x))) - logit D(G(z))
-  'joint' (victor-shepardson/alpha-GAN): E and G both minimise L_E + L_G - lambda L1, so E also receives the gradient
-      of -logit D(G(E(x))) through the reconstruction. G's gradient is the same in both variants.
+  'joint': E and G both minimise L_E + L_G - lambda L1, so E also receives the gradient of -logit D(G(E(x))) through
+      the reconstruction, as in victor-shepardson/alpha-GAN's summed autoencoder loss. G's gradient is the same in
+      both variants. Only this loss is taken from that implementation: its other choices (one concatenated fake
+      batch for D, -log D and -log C instead of the logits, D and C updated first) are not ours (docs/methods.md).
 
 One iteration (each network updated separately, as the authors confirmed; docs/methods.md):
   1. `generator_steps` times: E and G, each with its own optimizer, from one forward pass (jax.vjp, one cotangent
      per loss).
-  2. D: cross-entropy with x -> 1, G(E(x)) -> 0, G(z) -> 0.
+  2. D: cross-entropy with x -> 1, G(E(x)) -> 0, G(z) -> 0, each a BatchNorm batch of its own.
   3. C: cross-entropy with prior z -> 1, E(x) -> 0 (the corrected sign; arXiv v1 swaps them). C has no BatchNorm.
+What D and C read, `config.alphagan.discriminator_inputs`: 'updated' (default) a fresh forward of the E and G that
+step 1 updated (E once, G twice, a new prior draw); 'same_forward' the codes and images of the last E/G step's own
+forward, before its update (Algorithm 1's single forward per iteration; docs/methods.md has both measured).
 """
 
 from collections.abc import Callable
@@ -31,6 +36,7 @@ from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
 ENCODER_LOSSES = ('paper', 'joint')
+DISCRIMINATOR_INPUTS = ('updated', 'same_forward')
 
 
 def encoder_loss(x, x_rec, c_hat, lambda_rec):
@@ -70,13 +76,18 @@ def validate(config) -> None:
             f'Unknown alphagan.encoder_loss={section.encoder_loss!r}; valid choices: {list(ENCODER_LOSSES)} '
             '(docs/methods.md, "α-GAN").'
         )
+    if section.get('discriminator_inputs', 'updated') not in DISCRIMINATOR_INPUTS:
+        raise ValueError(
+            f'Unknown alphagan.discriminator_inputs={section.discriminator_inputs!r}; valid choices: '
+            f'{list(DISCRIMINATOR_INPUTS)}.'
+        )
 
 
 class Steps(NamedTuple):
     """The parts of one iteration, each `(state, ...) -> (state, metrics)` inside shard_map; `update` chains them."""
 
     net: Callable  # api.net_caller over the four modules
-    encoder_generator_step: Callable  # (state, x, rng)
+    encoder_generator_step: Callable  # (state, x, rng); also returns {z_prior, z_hat, x_rec, x_gen} of its forward
     discriminator_step: Callable  # (state, x, x_rec, x_gen)
     code_discriminator_step: Callable  # (state, z_prior, z_hat)
     init: Callable  # (rng, example_batch) -> api.TrainState
@@ -148,7 +159,8 @@ def make_steps(config, data_shape) -> Steps:
             state = api.apply_updates(state, name, grads[name], optimizers[name])
         state = state.replace(batch_stats={**state.batch_stats, **{k: v for k, v in stats.items() if v is not None}})
         terms = {'reconstruction_l1': pmean(losses.l1(x, x_rec)), 'e_loss_code': code, **terms}
-        return state, {**terms, 'e_loss': rec + code, 'g_loss': rec + terms['g_loss_rec'] + terms['g_loss_gen']}
+        metrics = {**terms, 'e_loss': rec + code, 'g_loss': rec + terms['g_loss_rec'] + terms['g_loss_gen']}
+        return state, metrics, {'z_prior': z_prior, 'z_hat': z_hat, 'x_rec': x_rec, 'x_gen': x_gen}
 
     def discriminator_step(state, x, x_rec, x_gen):
         def loss_fn(params):
@@ -177,15 +189,17 @@ def make(config, data_shape) -> api.Method:
     """Builds α-GAN's pure functions from `config` (keys: model, optim.<net>, alphagan)."""
     steps = make_steps(config, data_shape)
     net, generator_steps, z_dim = steps.net, config.alphagan.generator_steps, config.model.z_dim
+    fresh_forward = config.alphagan.get('discriminator_inputs', 'updated') == 'updated'
 
     def update(state: api.TrainState, x, rng):
         for i in range(generator_steps):
-            state, metrics = steps.encoder_generator_step(state, x, jax.random.fold_in(rng, i))
-        # D and C see the *updated* E and G (train-mode BatchNorm, statistics not kept: those moved in step 1).
-        z_prior = normal_rows(jax.random.fold_in(rng, generator_steps), (x.shape[0], z_dim))
-        z_hat, _ = net(state, 'encoder', x)
-        x_rec, _ = net(state, 'generator', z_hat)
-        x_gen, _ = net(state, 'generator', z_prior)
+            state, metrics, outputs = steps.encoder_generator_step(state, x, jax.random.fold_in(rng, i))
+        if fresh_forward:  # the *updated* E and G (train-mode BatchNorm, statistics not kept: those moved above)
+            z_prior = normal_rows(jax.random.fold_in(rng, generator_steps), (x.shape[0], z_dim))
+            z_hat, _ = net(state, 'encoder', x)
+            outputs = {'z_prior': z_prior, 'z_hat': z_hat, 'x_rec': net(state, 'generator', z_hat)[0]}
+            outputs['x_gen'] = net(state, 'generator', z_prior)[0]
+        z_prior, z_hat, x_rec, x_gen = (outputs[k] for k in ('z_prior', 'z_hat', 'x_rec', 'x_gen'))
         z_hat, x_rec, x_gen = jax.lax.stop_gradient((z_hat, x_rec, x_gen))
         state, d_metrics = steps.discriminator_step(state, x, x_rec, x_gen)
         state, c_metrics = steps.code_discriminator_step(state, z_prior, z_hat)
