@@ -12,5 +12,11 @@ from aegan.configs import adam, experiment
 
 def get_config():
     config = experiment('alphagan', 'celeb_a', adam(5e-4, 0.5, 0.9))
-    config.alphagan = dict(lambda_rec=10.0, generator_steps=2, encoder_loss='paper')  # docs/methods.md, "α-GAN"
+    # docs/methods.md, "α-GAN"
+    config.alphagan = dict(
+        lambda_rec=10.0,
+        generator_steps=2,
+        encoder_loss='paper',
+        discriminator_inputs='updated',  # a fresh forward of the updated E and G
+    )
     return config

@@ -12,5 +12,10 @@ from aegan.configs import adam, experiment
 
 def get_config():
     config = experiment('alphagan', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))
-    config.alphagan = dict(lambda_rec=1.0, generator_steps=2, encoder_loss='joint')  # as on the ring (measured)
+    config.alphagan = dict(
+        lambda_rec=1.0,
+        generator_steps=2,
+        encoder_loss='joint',  # as on the ring (measured)
+        discriminator_inputs='updated',  # a fresh forward of the updated E and G
+    )
     return config

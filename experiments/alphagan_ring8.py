@@ -13,5 +13,10 @@ from aegan.configs import adam, experiment
 
 def get_config():
     config = experiment('alphagan', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'))
-    config.alphagan = dict(lambda_rec=1.0, generator_steps=2, encoder_loss='joint')  # measured better here than 'paper'
+    config.alphagan = dict(
+        lambda_rec=1.0,
+        generator_steps=2,
+        encoder_loss='joint',  # measured better here than 'paper'
+        discriminator_inputs='updated',  # a fresh forward of the updated E and G
+    )
     return config

@@ -15,5 +15,11 @@ def get_config():
     # 1e-3, not PacGAN's 2e-4: within 1,500 steps it gave 990 modes / KL 0.34 against 920 / 1.04 (5e-4: 979 / 0.65;
     # seed 0, D = G; docs/study.md, "What was tried for α-GAN on Stacked MNIST").
     config = experiment('alphagan', 'stacked_mnist', adam(1e-3, 0.5, 0.999))
-    config.alphagan = dict(lambda_rec=10.0, generator_steps=2, encoder_loss='paper')  # docs/methods.md, "α-GAN"
+    # docs/methods.md, "α-GAN"
+    config.alphagan = dict(
+        lambda_rec=10.0,
+        generator_steps=2,
+        encoder_loss='paper',
+        discriminator_inputs='updated',  # a fresh forward of the updated E and G
+    )
     return config
