@@ -518,7 +518,7 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         return {'pool3': np.random.default_rng(len(computed)).normal(size=(n, 4))}
 
     monkeypatch.setattr(evaluators, 'inception_features', features)
-    dataset = types.SimpleNamespace(name='celeb_a', global_batch=lambda seed, step, n: np.zeros((n, 2)))
+    dataset = types.SimpleNamespace(name='celeb_a', info={}, global_batch=lambda seed, step, n: np.zeros((n, 2)))
     config = base_config()
     config.data.name, config.data.crop = 'celeb_a', 108
 

@@ -4,9 +4,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.sharding import PartitionSpec as P
 from test_parallel import assert_same_update_on_1_and_4_devices, with_sgd
 
-from aegan import methods
+from aegan import methods, parallel
 from aegan.methods import aae, ae, age, dcgan, vae, wgan_gp
 
 TOLERANCE = dict(rtol=1e-5, atol=1e-5)
@@ -129,9 +130,16 @@ def test_counter_augmentation_shifts_and_rotates_exactly():
     shifted = np.asarray(shift_rotate(jnp.asarray(x), jnp.array([[2.0, 0.0], [0.0, -1.0]]), jnp.zeros(2)))
     np.testing.assert_array_equal(shifted[0, 2:], x[0, :-2])  # down by 2 rows
     np.testing.assert_array_equal(shifted[1, :, :-1], x[1, :, 1:])  # left by 1 column
-    same = random_shift_rotate(jax.random.key(0), jnp.asarray(x), 0.0, 0.0)
+    # Its draws are rows of the global batch (parallel.uniform_rows), so it runs inside the data-parallel map.
+    mesh = parallel.make_mesh(jax.devices()[:1])
+    augment = lambda shift, degrees: jax.jit(  # noqa: E731
+        parallel.data_parallel(
+            lambda key, images: random_shift_rotate(key, images, shift, degrees), mesh, (P(), P('data')), P('data')
+        )
+    )(jax.random.key(0), jnp.asarray(x))
+    same = augment(0.0, 0.0)
     np.testing.assert_allclose(np.asarray(same), x, atol=1e-6)
-    moved = random_shift_rotate(jax.random.key(0), jnp.asarray(x), 2.0, 10.0)
+    moved = augment(2.0, 10.0)
     assert np.abs(np.asarray(moved) - x).mean() > 0.1
 
 

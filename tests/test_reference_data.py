@@ -22,6 +22,15 @@ def test_the_reference_of_a_split_on_disk_is_the_whole_split(tfds_data_dir):
     assert sorted(image_keys(whole)) == sorted(image_keys(records))  # every training image exactly once
     described = reference_data.describe(dataset, 0, NUM_TRAIN)
     assert described['whole_split'] and described['split_size'] == NUM_TRAIN and described['num_images'] == NUM_TRAIN
+    with pytest.raises(ValueError, match=r'run past the 64 training images .* would repeat images'):
+        reference_data.images(dataset, 0, NUM_TRAIN + 1)  # epoch 1 of the stream: the first images again
+
+
+def test_the_reference_stream_is_not_the_held_out_sets():
+    """The embedded held-out sets are drawn from default_rng([2**31 - 1]), and SeedSequence drops trailing zeros, so a
+    reference seed of 2**31 - 1 made the reference's first chunk (key [seed, 0]) the held-out draw itself."""
+    first_chunk = np.random.default_rng([reference_data.REFERENCE_SEED, 0]).random(8)
+    assert not np.array_equal(first_chunk, np.random.default_rng([2**31 - 1]).random(8))
 
 
 def test_reference_rows_do_not_depend_on_how_many_are_read():
@@ -63,10 +72,13 @@ def test_fid_by_default_compares_the_samples_with_every_training_image(tmp_path)
     np.savez(tmp_path / 'torch_names.npz', **make_fake_state_dict())
     weights = str(tmp_path / 'inception.npz')
     convert_inception.convert_file(str(tmp_path / 'torch_names.npz'), weights)
-    options = dict(num_samples=n, metrics=['fid', 'kid'], inception_weights=weights, cache_dir=str(tmp_path / 'c'))
-    result = aegan_eval.evaluate(workdir, save_features=True, **options)
+    options = dict(num_samples=n, inception_weights=weights, cache_dir=str(tmp_path / 'c'), prdc_samples=6)
+    metrics = ['fid', 'kid', 'precision_recall']
+    result = aegan_eval.evaluate(workdir, metrics=metrics, prdc_features='inception', save_features=True, **options)
     reference = result['settings']['fid']['reference']
     assert reference['whole_split'] and reference['rows'] == [0, n] and reference['split_size'] == n
+    real = result['settings']['precision_recall']['real']  # the reference's first 6 rows: not the whole split
+    assert real['rows'] == [0, 6] and not real['whole_split'] and real['features'] == 'inception_pool3'
     raw = tfds.builder('cifar10', data_dir=data_dir).as_data_source(split='train')
     records = np.stack([r['image'] for r in raw]) / np.float32(127.5) - 1
     real = evaluators.inception_features(weights, records)['pool3']

@@ -33,7 +33,7 @@ from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import cli, compilation_cache, evaluators, parallel, runs, samplers, writers
+from aegan import cli, compilation_cache, evaluators, parallel, reference_data, runs, samplers, writers
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import ms_ssim
 
@@ -228,7 +228,7 @@ def evaluate(checkpoint: str, **options) -> dict:
 
 def _same_samples(a: dict, b: dict) -> bool:
     """Two eval results read the same samples: same checkpoint, sampler, count, seed and chain settings."""
-    keys = ('checkpoint', 'sampler', 'num_samples')
+    keys = ('checkpoint', 'sampler', 'num_samples', 'reference_stream')
     settings = lambda r: (r['settings'].get('seed'), r['settings'].get('ppgn'))
     return all(a.get(k) == b.get(k) for k in keys) and settings(a) == settings(b)
 
@@ -275,6 +275,7 @@ def _write_result(
         'dataset': run.config.data.name,
         'sampler': options.sampler,
         'num_samples': num_samples,
+        'reference_stream': reference_data.REFERENCE_SEED,  # the real reference's (an older JSON's is not merged)
         'settings': settings or {},
         'devices': jax.local_device_count(),
         'plots': list(pictures),
@@ -305,7 +306,7 @@ def report_lines(result: dict) -> list:
                 f'confident_fraction {floor["confident_fraction"]:.4f}'
             ]
     reference = result['settings'].get('fid', result['settings'].get('kid', {})).get('reference')
-    if reference and 'rows' in reference:
+    if isinstance(reference, dict) and 'rows' in reference:
         whole = ', the whole training split' if reference['whole_split'] else ''
         of = f' of {reference["split_size"]:,}' if reference['split_size'] else ' (a fixed draw)'
         lines += [f'  FID/KID reference: {reference["num_images"]:,}{of} training images{whole}']

@@ -72,8 +72,14 @@ class Options:
             object.__setattr__(self, 'metrics', tuple(self.metrics))
         if self.prdc_features not in PRDC_FEATURES:
             raise ValueError(f'Unknown prdc_features={self.prdc_features!r}; valid choices: {list(PRDC_FEATURES)}.')
-        checks = (('num_samples', 2), ('ms_ssim_pairs', 1), ('critic_steps', 1), ('seed', 0), ('prdc_samples', 6))
-        checks += (('reference_images', 2),)
+        checks = (
+            ('num_samples', 2),
+            ('ms_ssim_pairs', 1),
+            ('critic_steps', 1),
+            ('seed', 0),
+            ('prdc_samples', 6),
+            ('reference_images', 2),
+        )
         for name, low in checks:
             value = getattr(self, name)
             optional = name in ('num_samples', 'reference_images')
@@ -119,10 +125,11 @@ class Context:
         return os.path.join(self.run.workdir, self.name + suffix)
 
     def _once(self, key: str, compute: Callable):
+        """compute(), once per eval; its seconds, less those of the resources it asked for first, in `seconds`."""
         if key not in self._memo:
-            start = time.perf_counter()
+            start, nested = time.perf_counter(), sum(self.seconds.values())
             self._memo[key] = compute()
-            self.seconds[key] = time.perf_counter() - start
+            self.seconds[key] = time.perf_counter() - start - (sum(self.seconds.values()) - nested)
         return self._memo[key]
 
     def inception(self) -> dict:
@@ -193,7 +200,10 @@ class Context:
                         f'the FID reference ({source}) has no `features` rows for {n} real images (precision/recall '
                         'need them)'
                     )
-                real_rows = {**reference, 'rows': [0, n], 'num_images': n}
+                if 'file' in reference:
+                    real_rows = {'file': reference['file'], 'rows': [0, n], 'num_images': n}
+                else:
+                    real_rows = {**reference_data.describe(run.dataset, 0, n), 'features': 'inception_pool3'}
                 return prdc_lib.prdc(real[:n], self.inception()['pool3'][:n]), {
                     'features': 'inception_pool3',
                     'real': real_rows,
@@ -334,7 +344,9 @@ def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         logging.info('Inception features of %d reference images of %s, cached as %s.', n, run.dataset.name, cache)
         features = inception_features(weights_path, reference_data.chunks(run.dataset, 0, n))['pool3']
-        fid_lib.save_statistics(cache, *fid_lib.feature_statistics(features), features=features)
+        mu, sigma = fid_lib.feature_statistics(features)
+        # Evals of a study's seeds share this file now: each writes a whole one under its own name, then renames.
+        _write_once(cache, lambda f: np.savez(f, mu=mu, sigma=sigma, features=features), mode='wb')
     with np.load(cache) as f:
         return f['mu'], f['sigma'], f['features']
 

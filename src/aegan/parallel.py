@@ -129,7 +129,7 @@ def with_finite_flags(update):
 
 
 def normal_rows(key, local_shape):
-    """N(0, I) noise for this device's rows of a global batch, inside shard_map (outside it: the whole batch).
+    """N(0, I) noise for this device's rows of a global batch, inside shard_map.
 
     Draws the *global* batch from the replicated key and keeps this device's slice, so the noise every example
     gets (and hence the step) does not depend on the device count.
@@ -143,10 +143,7 @@ def uniform_rows(key, local_shape, minval=0.0, maxval=1.0):
 
 
 def _global_rows(draw, key, local_shape):
-    try:
-        count, index = lax.axis_size(DATA_AXIS), lax.axis_index(DATA_AXIS)
-    except NameError:  # outside shard_map the array is the global batch: draw it whole
-        return draw(key, local_shape)
+    count, index = lax.axis_size(DATA_AXIS), lax.axis_index(DATA_AXIS)
     rows = local_shape[0]
     full = draw(key, (count * rows, *local_shape[1:]))
     return lax.dynamic_slice_in_dim(full, index * rows, rows)

@@ -20,7 +20,9 @@ import numpy as np
 
 from aegan.data.dataset import Dataset
 
-REFERENCE_SEED = 2**31 - 1  # the largest int32: a stream no training run of a study (seeds 0, 1, ...) reads
+# A stream no training run of a study (seeds 0, 1, ...) reads. Not 2**31 - 1: the embedded held-out sets are drawn
+# from default_rng([2**31 - 1]), and SeedSequence ignores trailing zeros, so chunk 0 ([2**31 - 1, 0]) would be them.
+REFERENCE_SEED = 2**31 - 2
 MAX_IMAGES = 50_000  # TTUR's / Salimans et al.'s count: the whole CIFAR-10 training split
 READ_CHUNK = 1000  # rows per read of the stream (a fixed grid: row r is in chunk r // READ_CHUNK whatever n is)
 
@@ -32,8 +34,14 @@ def protocol_size(dataset: Dataset) -> int:
 
 def chunks(dataset: Dataset, start: int, stop: int) -> Iterator[np.ndarray]:
     """Rows [start, stop) of the reference stream, in pieces of at most `READ_CHUNK` rows."""
-    if not 0 <= start <= stop:
+    if not 0 <= start < stop:
         raise ValueError(f'reference rows [{start}, {stop}) are not a range of rows.')
+    total = dataset.info.get('num_train_examples')
+    if total is not None and stop > total:
+        raise ValueError(
+            f'reference rows [{start}, {stop}) run past the {total:,} training images of {dataset.name!r}, so they '
+            f'would repeat images: ask for at most {total:,} (--reference_images, --prdc_samples; PRDC reads 2n rows).'
+        )
     for first in range(start - start % READ_CHUNK, stop, READ_CHUNK):
         batch = dataset.global_batch(REFERENCE_SEED, first // READ_CHUNK, READ_CHUNK)
         yield batch[max(start - first, 0) : stop - first]
