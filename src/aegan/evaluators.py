@@ -7,6 +7,7 @@ Resources several metrics share (the Inception features of the samples, the real
 computed once per eval through the context, and their settings are recorded once (`Context.shared_settings`).
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -124,12 +125,20 @@ class Context:
     def picture_path(self, suffix: str) -> str:
         return os.path.join(self.run.workdir, self.name + suffix)
 
+    @contextlib.contextmanager
+    def timed(self, key: str):
+        """Records the block's seconds as `seconds[key]`, less those of the shared resources it asked for first (they
+        have entries of their own), so the parts add up to the eval's time."""
+        start, before = time.perf_counter(), sum(self.seconds.values())
+        try:
+            yield
+        finally:
+            self.seconds[key] = time.perf_counter() - start - (sum(self.seconds.values()) - before)
+
     def _once(self, key: str, compute: Callable):
-        """compute(), once per eval; its seconds, less those of the resources it asked for first, in `seconds`."""
         if key not in self._memo:
-            start, nested = time.perf_counter(), sum(self.seconds.values())
-            self._memo[key] = compute()
-            self.seconds[key] = time.perf_counter() - start - (sum(self.seconds.values()) - nested)
+            with self.timed(key):
+                self._memo[key] = compute()
         return self._memo[key]
 
     def inception(self) -> dict:
@@ -149,7 +158,7 @@ class Context:
                 'quantisation': 'round((x + 1) * 127.5) to uint8',
                 'num_samples': len(self.samples),
             }
-            features = inception_features(weights, self.samples)
+            features = inception_features(weights, [self.samples])
             if self.options.save_features:
                 path = self.picture_path('_inception.npz')
                 _write_once(path, lambda f: np.savez(f, **features, weights_sha256=sha), mode='wb')
@@ -265,12 +274,10 @@ class Context:
 # ---- Shared resources. -----------------------------------------------------------------------------------------
 
 
-def inception_features(weights_path: str, images) -> dict:
-    """{'pool3', 'logits_unbiased'} of [N, H, W, 3] images in [-1, 1] (an array, or an iterable of such arrays read
-    one at a time, so that a 50,000-image reference is never in memory as images), quantised to uint8 as a PNG
-    would be."""
+def inception_features(weights_path: str, parts) -> dict:
+    """{'pool3', 'logits_unbiased'} of images in [-1, 1] given as an iterable of [n, H, W, 3] arrays, read one at a
+    time (so that a 50,000-image reference is never in memory as images), quantised to uint8 as a PNG would be."""
     variables = inception_lib.load_variables(weights_path)
-    parts = [images] if isinstance(images, np.ndarray) else images
     features = [
         apply_in_chunks(inception_lib.features_of, variables, to_uint8(part), INCEPTION_CHUNK, jit=False)
         for part in parts
@@ -341,7 +348,6 @@ def reference_features(path, run: runs.Run, weights_path, sha, n, cache_dir):
     name = f'fid_stats_{run.dataset.name}_{n}_{reference_key(run.config, n, sha)}.npz'
     cache = os.path.join(os.path.expanduser(cache_dir), name)
     if not os.path.exists(cache):
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
         logging.info('Inception features of %d reference images of %s, cached as %s.', n, run.dataset.name, cache)
         features = inception_features(weights_path, reference_data.chunks(run.dataset, 0, n))['pool3']
         mu, sigma = fid_lib.feature_statistics(features)
@@ -564,14 +570,12 @@ def run_metrics(ctx: Context, names) -> tuple[dict, dict, dict, list]:
     """Runs the named metrics in registry order: (values, settings by metric, skip reasons, pictures)."""
     values, settings, skipped, pictures = {}, {}, {}, []
     for name in (n for n in METRICS if n in names):
-        start, shared = time.perf_counter(), sum(ctx.seconds.values())
         try:
-            result = METRICS[name](ctx)
+            with ctx.timed(name):
+                result = METRICS[name](ctx)
         except Skip as skip:
             skipped[name] = str(skip)
             continue
-        finally:  # the metric's own seconds, less the shared resources it was the first to ask for
-            ctx.seconds[name] = time.perf_counter() - start - (sum(ctx.seconds.values()) - shared)
         values.update(result.values)
         settings[name] = result.settings
         pictures.extend(result.pictures)
