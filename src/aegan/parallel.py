@@ -48,28 +48,58 @@ def replicated(mesh):
     return NamedSharding(mesh, P())
 
 
-def to_global_batch(process_batch, mesh):
-    """Stitches each process's rows (an array, or a dict of arrays) into global arrays sharded over 'data'."""
-    sharding = NamedSharding(mesh, P(DATA_AXIS))
+def to_global_batch(process_batch, mesh, seed_axis: bool = False):
+    """Stitches each process's rows (an array, or a dict of arrays) into global arrays sharded over 'data'.
+
+    With `seed_axis`, the arrays are [seeds, rows, ...] (a group's batches, `shard_step(replicas=...)`) and the
+    rows are their second axis."""
+    sharding = NamedSharding(mesh, P(None, DATA_AXIS) if seed_axis else P(DATA_AXIS))
     return jax.tree.map(lambda rows: jax.make_array_from_process_local_data(sharding, rows), process_batch)
 
 
-def shard_step(update, mesh, compiler_options=None):
+def shard_step(update, mesh, compiler_options=None, replicas=None):
     """jit(shard_map(update)) with the step's key folded from the root key and the state's step counter, which it
     then increments (so that no method can forget to, and repeat a step's data and noise on resume).
 
     `update(state, batch, rng) -> (state, ...)` sees its device's rows of the batch and returns replicated values
     (the state first); the returned function takes `(state, global_batch, root_key)` and donates the old state.
     It is compiled with `compiler_options` (default: `step_compiler_options()`; {} for XLA's defaults).
+
+    `replicas` trains K independent runs (seeds) as one program: every argument then has a leading axis of K (the
+    state's leaves, the root keys, and the batch as [K, global rows, ...]), and the K steps run as one vectorised
+    step ('vmap': K-times-larger kernels) or as K copies side by side in one program ('unroll': each replica keeps
+    its own kernels, which XLA:CPU lowers better for convolutions; benchmarks/README.md, "Many seeds in one
+    program"). None: one run, no leading axis.
     """
 
     def step(state, batch, root_key):
         state, *outputs = update(state, batch, jax.random.fold_in(root_key, state.step))
         return state.replace(step=state.step + 1), *outputs  # the one place the counter moves (methods/api.Method)
 
-    mapped = data_parallel(step, mesh, in_specs=(P(), P(DATA_AXIS), P()), out_specs=P())
+    batch_spec = P(DATA_AXIS) if replicas is None else P(None, DATA_AXIS)
+    mapped = data_parallel(replicate(step, replicas), mesh, in_specs=(P(), batch_spec, P()), out_specs=P())
     options = step_compiler_options() if compiler_options is None else compiler_options
     return jax.jit(mapped, donate_argnums=0, compiler_options=options or None)
+
+
+REPLICAS = ('vmap', 'unroll')
+
+
+def replicate(fn, replicas):
+    """`fn` over a leading replica axis of all its arguments and outputs (`shard_step`); `fn` itself for None."""
+    if replicas is None:
+        return fn
+    if replicas == 'vmap':
+        return jax.vmap(fn)
+    if replicas != 'unroll':
+        raise ValueError(f'Unknown replicas={replicas!r}; valid choices: {list(REPLICAS)} or None.')
+
+    def unrolled(*args):
+        count = jax.tree.leaves(args)[0].shape[0]
+        outputs = [fn(*jax.tree.map(lambda x, k=k: x[k], args)) for k in range(count)]
+        return jax.tree.map(lambda *xs: jnp.stack(xs), *outputs)
+
+    return unrolled
 
 
 def data_parallel(fn, mesh, in_specs, out_specs):

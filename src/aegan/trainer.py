@@ -72,19 +72,46 @@ def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
     return evaluate
 
 
-def train_and_evaluate(config, workdir: str, devices=None):
+def train_and_evaluate(config, workdir: str, devices=None, seeds=None, replicas: str = 'auto'):
     """Trains `config.method` on `config.data` into `workdir`, resuming from its latest checkpoint.
 
     Args:
       config: the experiment's ConfigDict.
       workdir: where config.json, checkpoints/, tensorboard/ and images/ go.
       devices: the devices to train on (default: all devices of all processes).
+      seeds: None for one run of `config.seed` in `workdir`; a list of seeds for that many runs trained as one
+        program, each an ordinary run in `<workdir>/seed_<s>/` whose config says its seed (`seed_runs`).
+      replicas: how a group's seeds share the program (`parallel.REPLICAS`); 'auto' is `replica_strategy(config)`.
 
-    Returns the final TrainState (replicated over the devices).
+    Returns the final TrainState (replicated over the devices); for a group, the seeds' states stacked.
     """
     # First of all: a SIGTERM during set-up or compilation must also end in a clean save-and-exit.
     with preemption.flag(enabled=jax.process_count() == 1) as preempted:
-        return _train(config, workdir, devices, preempted)
+        return _train(config, workdir, devices, preempted, seeds, replicas)
+
+
+def seed_runs(config, workdir, seeds=None) -> list[tuple[object, str]]:
+    """[(config, workdir)] of the runs a command trains: the run itself, or one `<workdir>/seed_<s>` per seed."""
+    if seeds is None:
+        return [(config, workdir)]
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f'--seeds={",".join(map(str, seeds))} must name at least one seed, each once.')
+    runs = []
+    for seed in seeds:
+        run_config = config.copy_and_resolve_references()
+        with run_config.unlocked():
+            run_config.seed = seed
+        runs.append((run_config, str(checkpointing.workdir_path(workdir) / f'seed_{seed}')))
+    return runs
+
+
+def replica_strategy(config) -> str:
+    """'unroll' for conv nets on a CPU, else 'vmap': XLA:CPU runs a vmapped convolution (a grouped one) at half the
+    speed of K separate ones, while vmapped matmuls gain (benchmarks/README.md, "Many seeds in one program")."""
+    if jax.default_backend() == 'cpu' and config.model.kind == 'dcgan':
+        return 'unroll'
+    return 'vmap'
 
 
 def check_config(config, devices=None):
@@ -97,58 +124,110 @@ def check_config(config, devices=None):
     return mesh, dataset, methods.get_method(config, dataset.shape)
 
 
-def _train(config, workdir: str, devices, preempted):
+def _train(config, workdir: str, devices, preempted, seeds, replicas):
     workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
     mesh, dataset, method = check_config(config, devices)  # fails fast, before anything is written
-    lock, in_use = locking.WorkdirLock(workdir), None
+    runs = [_Run(run_config, checkpointing.workdir_path(path)) for run_config, path in seed_runs(config, workdir, seeds)]
+    in_use = None
     if jax.process_index() == 0:
-        try:
-            lock.acquire()  # before anything of this run is written
-        except locking.WorkdirInUseError as e:
-            in_use = e
-    if not checkpointing.agree(in_use is None):  # every process stops, not just process 0
-        raise in_use or locking.WorkdirInUseError(f"{workdir} is in use by another run: see process 0's log.")
+        for run in runs:
+            try:
+                run.lock.acquire()  # before anything of this run is written
+                run.locked = True
+            except locking.WorkdirInUseError as e:
+                in_use = in_use or e
     try:
-        return _train_locked(config, workdir, mesh, dataset, method, preempted, lock)
+        if not checkpointing.agree(in_use is None):  # every process stops, not just process 0
+            raise in_use or locking.WorkdirInUseError(f"{workdir} is in use by another run: see process 0's log.")
+        if seeds is not None and replicas == 'auto':
+            replicas = replica_strategy(config)
+        return _train_locked(runs, mesh, dataset, method, preempted, None if seeds is None else replicas)
     finally:
-        if jax.process_index() == 0:
-            lock.release()
+        for run in runs:
+            if run.locked:
+                run.lock.release()
 
 
-def _train_locked(config, workdir, mesh, dataset, method, preempted, lock):
-    checkpointing.save_config(config, workdir)
+class _Run:
+    """One run's own parts (its seed's config, workdir, lock, checkpoints, writer) in a command of one or more."""
+
+    def __init__(self, config, workdir):
+        self.config, self.workdir, self.seed = config, workdir, config.seed
+        self.lock, self.locked = locking.WorkdirLock(workdir), False
+        self.manager = self.writer = None
+        self.last_saved = None
+
+
+def _stacking(mesh):
+    """(stack(states) -> one state with a leading seed axis, take(state, k) -> seed k's), both replicated."""
+    out = parallel.replicated(mesh)
+    stack = jax.jit(lambda *states: jax.tree.map(lambda *xs: jnp.stack(xs), *states), out_shardings=out)
+    take = jax.jit(lambda state, k: jax.tree.map(lambda x: x[k], state), out_shardings=out)
+    return stack, take
+
+
+def _train_locked(runs, mesh, dataset, method, preempted, replicas):
+    config = runs[0].config  # the seeds' configs differ only in their seed
+    grouped = replicas is not None
+    stack, take = _stacking(mesh)
+    seed_state = (lambda state, k: take(state, k)) if grouped else (lambda state, k: state)
+    for run in runs:
+        checkpointing.save_config(run.config, run.workdir)
 
     # ---- State: restored from the newest readable checkpoint, or initialised replicated. -------------------------
-    init_key, step_key, eval_key = jax.random.split(jax.random.key(config.seed), 3)
     example = jnp.zeros((1, *dataset.shape), jnp.float32)
-    init = jax.jit(lambda: method.init(init_key, example), out_shardings=parallel.replicated(mesh))
-    manager = checkpointing.make_manager(workdir, config)
-    state, restored = checkpointing.restore_or_init(manager, init, workdir)
-    start = int(jax.device_get(state.step))
-    if restored is not None:
-        logging.info('Resumed from %s/checkpoints/%d.', workdir, restored)
+    states, starts = [], []
+    for run in runs:
+        init_key, run.step_key, run.eval_key = jax.random.split(jax.random.key(run.seed), 3)
+        init = jax.jit(lambda k=init_key: method.init(k, example), out_shardings=parallel.replicated(mesh))
+        run.manager = checkpointing.make_manager(run.workdir, run.config)
+        state, run.last_saved = checkpointing.restore_or_init(run.manager, init, run.workdir)
+        if run.last_saved is not None:
+            logging.info('Resumed from %s/checkpoints/%d.', run.workdir, run.last_saved)
+        states.append(state)
+        starts.append(int(jax.device_get(state.step)))
+    if len(set(starts)) > 1:
+        at = ', '.join(f'seed {run.seed} at step {s}' for run, s in zip(runs, starts, strict=True))
+        raise ValueError(
+            f'The seeds of a group must resume from the same step; they are at: {at}. Bring the others level first '
+            f'(e.g. --seeds=<one of them> --config.num_train_steps={max(starts)}), or train them apart.'
+        )
+    start = starts[0]
+    state = stack(*states) if grouped else states[0]
+    step_key = jnp.stack([run.step_key for run in runs]) if grouped else runs[0].step_key
+    del states
 
     # ---- Step, writers. ------------------------------------------------------------------------------------------
-    update = parallel.shard_step(parallel.with_finite_flags(method.update), mesh)
-    writer = writers.MetricWriter(workdir, enabled=jax.process_index() == 0)
-    evaluate = make_evaluator(method, dataset, writer, eval_key)
+    update = parallel.shard_step(parallel.with_finite_flags(method.update), mesh, replicas=replicas)
+    for run in runs:
+        run.writer = writers.MetricWriter(run.workdir, enabled=jax.process_index() == 0)
+        run.evaluate = make_evaluator(method, dataset, run.writer, run.eval_key)
     progress = writers.Progress(config.num_train_steps, start)
     total = config.num_train_steps
     logging.info(
-        'Training %s on %s: steps %d -> %d on %d device(s).', method.name, dataset.name, start, total, mesh.devices.size
+        'Training %s on %s: steps %d -> %d on %d device(s)%s.',
+        method.name,
+        dataset.name,
+        start,
+        total,
+        mesh.devices.size,
+        f', seeds {[run.seed for run in runs]} as one program ({replicas})' if grouped else '',
     )
 
     # ---- Loop. The batch of a step is a pure function of (seed, step), so resumption is exact. ----------------
     if start >= total:
         logging.info('Nothing to do: the checkpoint is at step %d >= num_train_steps=%d.', start, total)
-    step, last_saved = start, restored
-    batches = dataset.batches(
-        config.seed, start, config.batch_size, jax.process_index(), jax.process_count(), method.labelled
-    )
+    step = start
+    process = (jax.process_index(), jax.process_count())
+    batches = [dataset.batches(run.seed, start, config.batch_size, *process, method.labelled) for run in runs]
+    manager = runs[0].manager
     try:
         while step < total:
             first_started = time.perf_counter() if step == start else None
-            state, metrics, finite = update(state, parallel.to_global_batch(next(batches), mesh), step_key)
+            batch = [next(b) for b in batches]
+            batch = jax.tree.map(lambda *xs: np.stack(xs), *batch) if grouped else batch[0]
+            global_batch = parallel.to_global_batch(batch, mesh, seed_axis=grouped)
+            state, metrics, finite = update(state, global_batch, step_key)
             if first_started is not None:  # the start-up cost a user waits for (benchmarks/startup.py reads it)
                 jax.block_until_ready(metrics)
                 logging.info(
@@ -160,22 +239,65 @@ def _train_locked(config, workdir, mesh, dataset, method, preempted, lock):
             last = step == total
             stop = preempted() or (jax.process_count() > 1 and manager.reached_preemption(step))
             save_now = last or stop or step % config.checkpoint_every_steps == 0
-            if step % config.log_every_steps == 0 or save_now:
-                check_finite(step, finite, last_saved)  # a NaN is never logged as progress, nor saved
+            if step % config.log_every_steps == 0 or save_now:  # a NaN is never logged as progress, nor saved
+                if grouped:
+                    check_group_finite(step, runs, finite, state, take, config)
+                else:
+                    check_finite(step, finite, runs[0].last_saved)
             if step % config.log_every_steps == 0 or last:
-                scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
-                writer.write_scalars(step, {**scalars, **progress.report(step)})
-                if jax.process_index() == 0:
-                    lock.refresh()
+                metrics = jax.device_get(metrics)
+                report = progress.report(step)
+                for k, run in enumerate(runs):
+                    scalars = {name: float(v[k] if grouped else v) for name, v in metrics.items()}
+                    run.writer.write_scalars(step, {**scalars, **report})
+                    if jax.process_index() == 0:
+                        run.lock.refresh()
             if step % config.sample_every_steps == 0 or last:
-                writer.write_scalars(step, evaluate(state, step))
-            if checkpointing.save(manager, step, state, config.checkpoint_every_steps, force=last or stop):
-                last_saved = step
+                for k, run in enumerate(runs):
+                    run.writer.write_scalars(step, run.evaluate(seed_state(state, k), step))
+            if save_now:
+                for k, run in enumerate(runs):
+                    if checkpointing.save(
+                        run.manager, step, seed_state(state, k), config.checkpoint_every_steps, force=last or stop
+                    ):
+                        run.last_saved = step
             if stop:
                 logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
                 break
     finally:  # also on errors: the checkpoints already started are finished, never left half-written
-        manager.wait_until_finished()
-        manager.close()
-        writer.close()
+        for run in runs:
+            run.manager.wait_until_finished()
+            run.manager.close()
+            run.writer.close()
     return state
+
+
+def check_group_finite(step: int, runs, flags, state, take, config) -> None:
+    """`check_finite` for a group: when some seeds went non-finite, saves the finite seeds' states of `step` (their
+    progress is kept; the non-finite ones are never saved) and raises NonFiniteError naming the seeds and saying how to
+    go on without them."""
+    flags = jax.device_get(flags)
+    bad = []
+    for k, run in enumerate(runs):
+        seed_flags = jax.tree.map(lambda ok, k=k: bool(ok[k]), flags)
+        try:
+            check_finite(step, seed_flags, run.last_saved)
+        except NonFiniteError as e:
+            bad.append((run, str(e).split('. Stopped')[0]))
+    if not bad:
+        return
+    good = [(k, run) for k, run in enumerate(runs) if run not in [b for b, _ in bad]]
+    for k, run in good:
+        if checkpointing.save(run.manager, step, take(state, k), config.checkpoint_every_steps, force=True):
+            run.last_saved = step
+    lines = '; '.join(
+        f'seed {run.seed}: {why} (its checkpoints up to step {run.last_saved or "none"} are kept)' for run, why in bad
+    )
+    others = ','.join(str(run.seed) for _, run in good)
+    go_on = (
+        f'The other seeds were saved at step {step}: continue them with --seeds={others}; ' if good else ''
+    )
+    raise NonFiniteError(
+        f'Non-finite values in seed(s) {[run.seed for run, _ in bad]}, not saved: {lines}. {go_on}retry a stopped '
+        'seed alone with a lower learning rate (--config.optim.<net>.learning_rate) or a smaller loss weight.'
+    )
