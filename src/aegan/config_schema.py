@@ -130,6 +130,16 @@ SCHEMA: dict[str, Key] = {
         choices=('updated', 'same_forward'),
         example='updated',
     ),
+    'ema.half_life_images': Key(
+        'float', "half-life of the generator's moving average, in images (0: none)", low=0.0, example=20_000.0
+    ),
+    'ema.rampup': Key('float', 'half-life at most rampup x images seen (0: no ramp-up)', low=0.0, example=0.05),
+    'ema.batch_stats': Key(
+        'str',
+        "BatchNorm statistics of the averaged generator: the trained one's ('raw') or their average",
+        choices=('raw', 'averaged'),
+        example='raw',
+    ),
     'ae.reconstruction': Key('str', 'reconstruction loss', choices=('l1', 'l2'), example='l1'),
     'vae.likelihood': Key('str', 'p(x|z)', choices=('gaussian', 'laplace'), example='gaussian'),
     'vae.scale': Key('float', 'fixed scale of p(x|z)', above=0.0, example=0.1),

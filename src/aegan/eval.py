@@ -33,7 +33,7 @@ from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import cli, compilation_cache, evaluators, parallel, reference_data, runs, samplers, writers
+from aegan import cli, compilation_cache, ema, evaluators, parallel, reference_data, runs, samplers, writers
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import ms_ssim
 
@@ -50,6 +50,12 @@ _PPGN = samplers.PPGNSettings()  # defaults
 FLAGS = flags.FLAGS
 flags.DEFINE_string('checkpoint', None, 'A workdir of aegan.train (its newest checkpoint) or <workdir>/checkpoints/N.')
 flags.DEFINE_enum('sampler', 'prior', samplers.SAMPLERS, 'prior: G(z), z ~ p(z). ppgn: PPGN chain in code space.')
+flags.DEFINE_enum(
+    'weights',
+    None,
+    ema.WEIGHTS,
+    "The generator's moving average ('ema') or its trained weights ('raw'); default: 'ema' where the run has one.",
+)
 flags.DEFINE_list('metrics', None, f'Metrics to compute, from {list(METRICS)} (default: those that fit the data).')
 flags.DEFINE_integer(
     'num_samples',
@@ -210,26 +216,39 @@ def evaluate(checkpoint: str, **options) -> dict:
                 'accuracy alone (drop --sampler and --metrics).'
             )
         return _write_result(run, f'eval_{run.step}', options, evaluate_classifier(run))
+    weights = options.weights or ('ema' if ema.has_average(run.state) else 'raw')
+    run = run._replace(state=ema.weights(run.state, weights, run.config.get('ema', {}).get('batch_stats', 'raw')))
     names = options.metrics or default_metrics(run.dataset, run.method)
     num_samples = options.num_samples or default_num_samples(run.dataset)
     start = time.perf_counter()
     samples, sampler_settings = draw_samples(run, options, num_samples)
-    name = f'eval_{run.step}' + ('' if options.sampler == 'prior' else f'_{options.sampler}')
+    name = eval_name(run.step, options.sampler, weights, ema.has_average(run.state) or weights == 'ema')
     context = evaluators.Context(run, samples, options, name, seconds={'sampling': time.perf_counter() - start})
     values, settings, skipped, pictures = evaluators.run_metrics(context, names)
     if run.dataset.shape == (2,):
         grid = writers.save_scatter(context.picture_path('.png'), samples, run.dataset.info.get('centers'))
     else:
         grid = writers.save_image_grid(context.picture_path('.png'), samples[:64])
-    settings = {'seed': options.seed, **sampler_settings, **settings}
+    settings = {'seed': options.seed, 'weights': weights, **sampler_settings, **settings}
     seconds = {**context.seconds, 'total': time.perf_counter() - start}
     return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples, seconds)
+
+
+def eval_name(step: int, sampler: str, weights: str, has_average: bool) -> str:
+    """`eval_<step>[_<sampler>][_raw]`: the default weights of a run (its average, where it has one) need no
+    suffix; the raw weights of a run that also has an average get `_raw`, so the two evals never replace each
+    other."""
+    return (
+        f'eval_{step}'
+        + ('' if sampler == 'prior' else f'_{sampler}')
+        + ('_raw' if has_average and weights == 'raw' else '')
+    )
 
 
 def _same_samples(a: dict, b: dict) -> bool:
     """Two eval results read the same samples: same checkpoint, sampler, count, seed and chain settings."""
     keys = ('checkpoint', 'sampler', 'num_samples', 'reference_stream')
-    settings = lambda r: (r['settings'].get('seed'), r['settings'].get('ppgn'))
+    settings = lambda r: (r['settings'].get('seed'), r['settings'].get('ppgn'), r['settings'].get('weights', 'raw'))
     return all(a.get(k) == b.get(k) for k in keys) and settings(a) == settings(b)
 
 
@@ -293,6 +312,7 @@ def report_lines(result: dict) -> list:
     """The table `aegan.eval` prints."""
     lines = [
         f'{result["method"]} on {result["dataset"]}, step {result["step"]}, sampler={result["sampler"]}, '
+        f'weights={result["settings"].get("weights", "raw")}, '
         f'{result["num_samples"]} samples:'
     ]
     lines += [f'  {k:<28} {v:.4f}' for k, v in result['metrics'].items()]

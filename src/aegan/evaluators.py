@@ -20,7 +20,7 @@ import jax
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, data, locking, reference_data, runs, samplers, trainer, writers
+from aegan import checkpointing, data, ema, locking, reference_data, runs, samplers, trainer, writers
 from aegan.batching import apply_in_chunks
 from aegan.data import mnist as mnist_lib
 from aegan.images import to_pixels, to_uint8
@@ -47,6 +47,7 @@ class Options:
     """What the eval computes, as `aegan.eval`'s flags of the same names say; checked when built."""
 
     sampler: str = 'prior'
+    weights: str | None = None  # 'ema' or 'raw'; None: 'ema' where the run has an average (aegan/ema.py), else 'raw'
     num_samples: int | None = None  # None: the data's default (eval.default_num_samples)
     seed: int = 0
     ppgn: samplers.PPGNSettings = samplers.PPGNSettings()
@@ -71,6 +72,8 @@ class Options:
             if unknown:
                 raise ValueError(f'Unknown metrics {unknown}; valid choices: {list(METRICS)}.')
             object.__setattr__(self, 'metrics', tuple(self.metrics))
+        if self.weights not in (None, *ema.WEIGHTS):
+            raise ValueError(f'Unknown weights={self.weights!r}; valid choices: {list(ema.WEIGHTS)}.')
         if self.prdc_features not in PRDC_FEATURES:
             raise ValueError(f'Unknown prdc_features={self.prdc_features!r}; valid choices: {list(PRDC_FEATURES)}.')
         checks = (

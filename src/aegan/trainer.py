@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, config_schema, data, locking, methods, parallel, preemption, writers
+from aegan import checkpointing, config_schema, data, ema, locking, methods, parallel, preemption, writers
 from aegan.methods import classifier
 from aegan.metrics.mode_coverage import mixture_coverage
 
@@ -37,7 +37,7 @@ def check_finite(step: int, flags, last_saved) -> None:
         )
 
 
-def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
+def make_evaluator(method, dataset, writer: writers.MetricWriter, key, config):
     """Returns `evaluate(state, step) -> scalars`: sample grids / reconstructions, or 2D scatter + mode coverage."""
     if method.sample is None:  # a classifier: held-out accuracy only
         labels = dataset.info.get('test_labels')
@@ -48,9 +48,17 @@ def make_evaluator(method, dataset, writer: writers.MetricWriter, key):
     reconstruct = jax.jit(method.reconstruct) if method.reconstruct else None
     is_2d = dataset.shape == (2,)
     test = dataset.test_data
+    batch_stats = config.ema.batch_stats if ema.enabled(config) else 'raw'
 
     def evaluate(state, step: int) -> dict:
+        """On the averaged weights where the run has them (what aegan.eval reads by default); 2-D coverage also on
+        the raw weights, as eval_raw/*."""
         scalars = {}
+        if is_2d and ema.has_average(state) and 'centers' in dataset.info:
+            points = np.asarray(jax.device_get(sample(state, key, NUM_SAMPLES_2D)))
+            coverage = mixture_coverage(points, dataset.info['centers'], dataset.info['std'])
+            scalars.update({f'eval_raw/{k}': float(v) for k, v in coverage.items()})
+        state = ema.weights(state, 'ema', batch_stats) if ema.has_average(state) else state
         if is_2d:
             points = np.asarray(jax.device_get(sample(state, key, NUM_SAMPLES_2D)))
             writer.write_scatter(step, 'samples', points, dataset.info.get('centers'))
@@ -200,8 +208,10 @@ def _train_locked(runs, mesh, dataset, method, preempted, replicas):
     # ---- Step, writers. ------------------------------------------------------------------------------------------
     update = parallel.shard_step(parallel.with_finite_flags(method.update), mesh, replicas=replicas)
     for run in runs:
-        run.writer = writers.MetricWriter(run.workdir, enabled=jax.process_index() == 0)
-        run.evaluate = make_evaluator(method, dataset, run.writer, run.eval_key)
+        run.writer = writers.MetricWriter(
+            run.workdir, enabled=jax.process_index() == 0, label=f'seed {run.seed}: ' if grouped else ''
+        )
+        run.evaluate = make_evaluator(method, dataset, run.writer, run.eval_key, run.config)
     progress = writers.Progress(config.num_train_steps, start)
     total = config.num_train_steps
     logging.info(

@@ -27,8 +27,8 @@ from aegan.images import to_uint8  # noqa: E402
 class MetricWriter:
     """Scalars to TensorBoard and the log; images to `<workdir>/images/*.png` (process 0 only when not enabled)."""
 
-    def __init__(self, workdir: str, enabled: bool):
-        self.enabled = enabled
+    def __init__(self, workdir: str, enabled: bool, label: str = ''):
+        self.enabled, self.label = enabled, label  # label: prefixed to logged lines (a group's 'seed 3: ')
         self.image_dir = epath.Path(workdir) / 'images'
         self._tb = None
         if enabled:
@@ -39,7 +39,7 @@ class MetricWriter:
             self._tb = SummaryWriter(logdir=str(epath.Path(workdir) / 'tensorboard'))
 
     def write_scalars(self, step: int, scalars: dict) -> None:
-        logging.info('[%d] %s', step, ', '.join(f'{k}={_fmt(v)}' for k, v in sorted(scalars.items())))
+        logging.info('[%d] %s%s', step, self.label, ', '.join(f'{k}={_fmt(v)}' for k, v in sorted(scalars.items())))
         if self._tb is not None:
             for name, value in scalars.items():
                 self._tb.add_scalar(name, float(value), step)

@@ -5,6 +5,7 @@ pure functions, methods/api.py). Adding a method: its module, its experiments/ c
 (README, "How to add a method").
 """
 
+from aegan import ema
 from aegan.methods import aae, ae, age, alphagan, classifier, dcgan, vae, wgan_gp
 from aegan.methods.api import Method, TrainState
 
@@ -32,9 +33,10 @@ def nets_of(name: str) -> tuple[str, ...]:
 
 
 def get_method(config, data_shape) -> Method:
-    """Builds `config.method`; raises ValueError listing the valid names."""
+    """Builds `config.method`, with the moving average of its generator when `config.ema` asks for one (ema.py);
+    raises ValueError listing the valid names."""
     check_method(config.method)
-    return METHODS[config.method].make(config, data_shape)
+    return ema.with_ema(METHODS[config.method].make(config, data_shape), config)
 
 
 __all__ = ['METHODS', 'Method', 'TrainState', 'check_method', 'get_method', 'nets_of']

@@ -19,12 +19,15 @@ class TrainState:
       params: {net_name: params}.
       batch_stats: {net_name: BatchNorm statistics} for the nets that have them.
       opt_state: {net_name: optax state}; each net has its own optimizer (`config.optim.<net>`).
+      ema: the moving average of the sampling nets' weights, {'params': ..., 'batch_stats': ...} (aegan/ema.py);
+        {} when `config.ema` is off.
     """
 
     step: jax.Array
     params: dict[str, Any]
     batch_stats: dict[str, Any]
     opt_state: dict[str, Any]
+    ema: dict[str, Any] = flax.struct.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
