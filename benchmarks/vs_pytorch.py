@@ -49,107 +49,12 @@ import numpy as np
 import record
 import torch_side
 from step_time import build_step, load_config_and_shape  # benchmarks/ is the script's directory
+from torch_twins import torch_twin
 
 from aegan import parallel
 from aegan.nets import layers
 
 PRECISIONS = {'float32': 'highest', 'tf32': 'tensorfloat32'}
-
-
-def torch_twin(config, shape, device):
-    """The four nets and one α-GAN iteration in PyTorch (NCHW) on `device`. Returns `iteration(x)`."""
-    import torch
-    from torch import nn
-
-    size, channels = shape[0], shape[2]
-    stages = {28: 2, 32: 3, 64: 4}[size]
-    model = config.model
-    z_dim = model.z_dim
-
-    def downsampler(width, out_dim):
-        layers, cin = [], channels
-        for i in range(stages):
-            layers.append(nn.Conv2d(cin, width * 2**i, 4, 2, 1, bias=i == 0))
-            if i > 0:
-                layers.append(nn.BatchNorm2d(width * 2**i))
-            layers.append(nn.LeakyReLU(0.2))
-            cin = width * 2**i
-        final = size // 2**stages
-        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * final * final, out_dim))
-
-    class Generator(nn.Module):
-        def __init__(self, width):
-            super().__init__()
-            self.base, self.top = size // 2**stages, width * 2 ** (stages - 1)
-            self.dense = nn.Linear(z_dim, self.base * self.base * self.top, bias=False)
-            layers = [nn.BatchNorm2d(self.top), nn.ReLU()]
-            for i in reversed(range(stages - 1)):
-                layers += [nn.ConvTranspose2d(width * 2 ** (i + 1), width * 2**i, 4, 2, 1, bias=False)]
-                layers += [nn.BatchNorm2d(width * 2**i), nn.ReLU()]
-            layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
-            self.body = nn.Sequential(*layers)
-
-        def forward(self, z):
-            return self.body(self.dense(z).view(-1, self.top, self.base, self.base))
-
-    def mlp(hidden):
-        layers, cin = [], z_dim
-        for width in hidden:
-            layers += [nn.Linear(cin, width), nn.LeakyReLU(0.2)]
-            cin = width
-        return nn.Sequential(*layers, nn.Linear(cin, 1))
-
-    nets = {
-        'encoder': downsampler(model.width, z_dim),
-        'generator': Generator(model.width),
-        'discriminator': downsampler(model.get('discriminator_width') or model.width, 1),
-        'code_discriminator': mlp(model.code_disc_hidden),
-    }
-    for net in nets.values():
-        net.to(device)
-    optimizers = {
-        name: torch.optim.Adam(
-            net.parameters(),
-            lr=config.optim[name].learning_rate,
-            betas=(config.optim[name].b1, config.optim[name].b2),
-        )
-        for name, net in nets.items()
-    }
-    encoder, generator = nets['encoder'], nets['generator']
-    discriminator, code_discriminator = nets['discriminator'], nets['code_discriminator']
-    lam, softplus = config.alphagan.lambda_rec, torch.nn.functional.softplus
-
-    def iteration(x):
-        for _ in range(config.alphagan.generator_steps):
-            z = torch.randn(x.shape[0], z_dim, device=device)
-            z_hat = encoder(x)
-            x_rec, x_gen = generator(z_hat), generator(z)
-            rec = lam * (x - x_rec).abs().mean()
-            code = -code_discriminator(z_hat).mean()
-            e_loss = rec + code
-            g_loss = rec - discriminator(x_rec).mean() - discriminator(x_gen).mean()
-            e_grads = torch.autograd.grad(e_loss, list(encoder.parameters()), retain_graph=True)
-            g_grads = torch.autograd.grad(g_loss, list(generator.parameters()))
-            for net, grads in ((encoder, e_grads), (generator, g_grads)):
-                for p, g in zip(net.parameters(), grads, strict=True):
-                    p.grad = g
-            optimizers['encoder'].step()
-            optimizers['generator'].step()
-        z = torch.randn(x.shape[0], z_dim, device=device)
-        with torch.no_grad():
-            z_hat = encoder(x)
-            x_rec, x_gen = generator(z_hat), generator(z)
-        optimizers['discriminator'].zero_grad()
-        d_loss = softplus(-discriminator(x)).mean() + softplus(discriminator(x_rec)).mean()
-        d_loss = d_loss + softplus(discriminator(x_gen)).mean()
-        d_loss.backward()
-        optimizers['discriminator'].step()
-        optimizers['code_discriminator'].zero_grad()
-        c_loss = softplus(-code_discriminator(z)).mean() + softplus(code_discriminator(z_hat)).mean()
-        c_loss.backward()
-        optimizers['code_discriminator'].step()
-
-    return iteration
 
 
 def median_seconds(fn, steps):

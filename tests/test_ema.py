@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from test_checkpointing import assert_trees_identical, load_state
 
-from aegan import ema, eval as eval_lib, methods, parallel, trainer
+from aegan import ema, methods, parallel, trainer
+from aegan import eval as eval_lib
 
 
 def ema_config(config_factory, steps=12, method='alphagan', dataset='ring8'):
@@ -32,20 +33,29 @@ def test_the_average_follows_stylegan2_adas_rule(config_factory):
     state = jax.jit(lambda: method.init(jax.random.key(0), jnp.zeros((1, 28, 28, 3))))()
     step = parallel.shard_step(method.update, mesh)
     batch = np.random.default_rng(0).uniform(-1, 1, (config.batch_size, 28, 28, 3)).astype(np.float32)
-    expected = jax.device_get({'params': {'generator': state.params['generator']},
-                               'batch_stats': {'generator': state.batch_stats['generator']}})
+    expected = jax.device_get(
+        {
+            'params': {'generator': state.params['generator']},
+            'batch_stats': {'generator': state.batch_stats['generator']},
+        }
+    )
     assert not state.ema['params'].get('encoder')
     for i in range(45):
         state, metrics = step(state, parallel.to_global_batch(batch, mesh), jax.random.key(1))
         half_life = min(config.ema.half_life_images, config.ema.rampup * i * config.batch_size)
         beta = 0.5 ** (config.batch_size / max(half_life, 1e-8))
         np.testing.assert_allclose(float(metrics['ema_beta']), beta, rtol=1e-6)
-        raw = jax.device_get({'params': {'generator': state.params['generator']},
-                              'batch_stats': {'generator': state.batch_stats['generator']}})
-        expected = jax.tree.map(lambda a, w: beta * a + (1 - beta) * w, expected, raw)
+        raw = jax.device_get(
+            {
+                'params': {'generator': state.params['generator']},
+                'batch_stats': {'generator': state.batch_stats['generator']},
+            }
+        )
+        expected = jax.tree.map(lambda a, w, b=beta: b * a + (1 - b) * w, expected, raw)
     chex.assert_trees_all_close(jax.device_get(state.ema), expected, rtol=1e-5, atol=1e-7)
-    assert not np.allclose(expected['params']['generator']['Dense_0']['kernel'],
-                           raw['params']['generator']['Dense_0']['kernel'])
+    assert not np.allclose(
+        expected['params']['generator']['Dense_0']['kernel'], raw['params']['generator']['Dense_0']['kernel']
+    )
 
 
 def test_the_average_is_checkpointed_resumed_bit_exactly_and_the_same_on_1_and_4_devices(tmp_path, config_factory):

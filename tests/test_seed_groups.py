@@ -63,7 +63,8 @@ def test_a_group_resumes_bit_exactly(tmp_path, config_factory):
     trainer.train_and_evaluate(config, str(tmp_path / 'resumed'), seeds=[0, 1])
     for seed in (0, 1):
         assert_trees_identical(
-            load_state(tmp_path / 'resumed' / f'seed_{seed}', 12), load_state(tmp_path / 'straight' / f'seed_{seed}', 12)
+            load_state(tmp_path / 'resumed' / f'seed_{seed}', 12),
+            load_state(tmp_path / 'straight' / f'seed_{seed}', 12),
         )
 
 
@@ -113,7 +114,9 @@ def test_sigterm_saves_every_seed_of_a_group_then_it_resumes(repo, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     for s in range(3):
         assert f'Resumed from {workdir}/seed_{s}/checkpoints/{saved[0][-1]}' in resumed.stderr
-        assert_trees_identical(load_state(workdir / f'seed_{s}', 300), load_state(tmp_path / 'straight' / f'seed_{s}', 300))
+        assert_trees_identical(
+            load_state(workdir / f'seed_{s}', 300), load_state(tmp_path / 'straight' / f'seed_{s}', 300)
+        )
 
 
 def poison_seed(monkeypatch, seed, from_step):

@@ -14,7 +14,7 @@ import pytest
 
 from aegan.study import runs, suites
 
-TINY = ['--suite=ring8', '--methods=alphagan,dcgan', '--seeds=0,1', '--steps=20', '--noppgn']
+TINY = ['--suite=ring8', '--methods=alphagan,dcgan', '--seeds=0,1', '--steps=20', '--noppgn', '--group_seeds=no']
 
 
 def study(repo, root, *flags, timeout=600):
@@ -82,6 +82,8 @@ def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
     markdown = (root / 'results.md').read_text()
     alphagan_line = next(line for line in markdown.splitlines() if line.startswith('| alphagan |'))
     assert f'{summary["alphagan"]["modes"]["mean"]:.1f} ±' in alphagan_line and '*quoted:* PacGAN4' in markdown
+    assert "Generators evaluated: the moving average of the generator's weights" in markdown  # the eval JSONs' weights
+    assert {row['weights'] for row in rows.values()} == {'ema'}
     for png in ('metrics.png', 'samples_pacgan.png'):
         assert (root / png).stat().st_size > 5000
     elsewhere = tmp_path / 'results' / 'ring8'  # --out: the report goes where it is committed, the runs stay
@@ -119,7 +121,7 @@ def test_a_killed_study_resumes_its_runs(repo, tmp_path):
 
 def test_slurm_launcher_writes_an_array_over_every_run(repo, tmp_path):
     root = tmp_path / 'study'
-    result = study(repo, root, '--suite=stacked_mnist', '--launcher=slurm', '--seeds=0,1')
+    result = study(repo, root, '--suite=stacked_mnist', '--launcher=slurm', '--seeds=0,1', '--group_seeds=no')
     assert result.returncode == 0, result.stderr[-3000:]
     script = root / 'study.sbatch'
     check = subprocess.run(['shellcheck', str(script)], capture_output=True, text=True)
@@ -135,6 +137,55 @@ def test_slurm_launcher_writes_an_array_over_every_run(repo, tmp_path):
         one = study(repo, root, *flags, f'--run_index={index}', '--dry_run')
         assert one.stdout.split()[1] == planned[index].split()[1]
     assert study(repo, root, *flags, f'--run_index={len(planned)}').returncode != 0
+
+
+def test_slurm_array_indexes_groups_of_seeds(repo, tmp_path):
+    """Under SLURM (GPU nodes) 'auto' trains each (method, setting)'s seeds as one program: one task per group."""
+    root = tmp_path / 'study'
+    result = study(repo, root, '--suite=stacked_mnist', '--launcher=slurm', '--seeds=0,1')
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = (root / 'runs.txt').read_text().splitlines()
+    groups = {
+        (r.method, r.setting) for r in runs.plan('stacked_mnist', seeds=[0, 1], experiments_dir=repo / 'experiments')
+    }
+    assert len(lines) == len(groups) and f'#SBATCH --array=0-{len(groups) - 1}' in (root / 'study.sbatch').read_text()
+    names, command = lines[0].split('\t')[1:]
+    assert names == 'alphagan-veegan-s0,alphagan-veegan-s1'
+    assert f'--workdir={root}/alphagan-veegan-s{{seed}}' in command and '--seeds=0,1' in command
+    text = (root / 'study.sbatch').read_text()
+    flags = text.rsplit('-m aegan.study ', 1)[1].split(' --run_index')[0].split()
+    assert '--group_seeds=yes' in flags
+    one = study(repo, root, *flags, '--run_index=0', '--dry_run')
+    assert [line.split()[1] for line in one.stdout.splitlines()[:-1]] == names.split(',')
+
+
+def test_a_grouped_study_trains_each_seed_as_its_own_run(repo, tmp_path):
+    """--group_seeds=yes: one train command per (method, setting), each seed in its own workdir with its own eval,
+    the same run as the ungrouped study's up to float rounding."""
+    flags = [*TINY[:-1], '--methods=alphagan']
+    grouped = study(repo, tmp_path / 'grouped', *flags, '--group_seeds=yes')
+    assert grouped.returncode == 0, grouped.stderr[-3000:]
+    assert (
+        'trained with seeds [0, 1] in one program'
+        in (tmp_path / 'grouped' / 'logs' / 'alphagan-pacgan-s1.log').read_text()
+    )
+    assert '--seeds=0,1' in (tmp_path / 'grouped' / 'logs' / 'alphagan-pacgan-s0.log').read_text()
+    apart = study(repo, tmp_path / 'apart', *flags, '--group_seeds=no')
+    assert apart.returncode == 0, apart.stderr[-3000:]
+    from test_checkpointing import load_state
+
+    for seed in (0, 1):
+        run = f'alphagan-pacgan-s{seed}'
+        assert (tmp_path / 'grouped' / run / 'eval_20.json').exists()
+        a, b = load_state(tmp_path / 'grouped' / run, 20), load_state(tmp_path / 'apart' / run, 20)
+        for x, y in zip(jax_leaves(a), jax_leaves(b), strict=True):
+            np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)
+
+
+def jax_leaves(tree):
+    import jax
+
+    return jax.tree.leaves(tree)
 
 
 def test_report_and_study_refuse_bad_roots(repo, tmp_path):

@@ -50,8 +50,14 @@ def workdir_path(workdir) -> epath.Path:
     return epath.Path(os.path.abspath(os.path.expanduser(workdir)))
 
 
-def make_manager(workdir, config) -> ocp.CheckpointManager:
-    options = ocp.CheckpointManagerOptions(max_to_keep=config.max_checkpoints_to_keep, create=True)
+def make_manager(workdir, config, barrier_prefix: str | None = None) -> ocp.CheckpointManager:
+    """`barrier_prefix` tells apart the cross-process barriers of several managers in one program (the seeds of a
+    group save the same step at the same time: with one set of barrier names, two processes hung in their saves)."""
+    options = ocp.CheckpointManagerOptions(
+        max_to_keep=config.max_checkpoints_to_keep,
+        create=True,
+        multiprocessing_options=ocp.options.MultiprocessingOptions(barrier_sync_key_prefix=barrier_prefix),
+    )
     return ocp.CheckpointManager(workdir_path(workdir) / 'checkpoints', options=options)
 
 

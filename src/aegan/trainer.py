@@ -99,7 +99,9 @@ def train_and_evaluate(config, workdir: str, devices=None, seeds=None, replicas:
 
 
 def seed_runs(config, workdir, seeds=None) -> list[tuple[object, str]]:
-    """[(config, workdir)] of the runs a command trains: the run itself, or one `<workdir>/seed_<s>` per seed."""
+    """[(config, workdir)] of the runs a command trains: the run itself, or one `<workdir>/seed_<s>` per seed; a
+    workdir with `{seed}` in it names each seed's workdir itself (`--workdir=/runs/alphagan-s{seed}`, as the study
+    lays its runs out)."""
     if seeds is None:
         return [(config, workdir)]
     seeds = [int(s) for s in seeds]
@@ -110,7 +112,8 @@ def seed_runs(config, workdir, seeds=None) -> list[tuple[object, str]]:
         run_config = config.copy_and_resolve_references()
         with run_config.unlocked():
             run_config.seed = seed
-        runs.append((run_config, str(checkpointing.workdir_path(workdir) / f'seed_{seed}')))
+        path = str(workdir).format(seed=seed) if '{seed}' in str(workdir) else f'{workdir}/seed_{seed}'
+        runs.append((run_config, str(checkpointing.workdir_path(path))))
     return runs
 
 
@@ -133,9 +136,14 @@ def check_config(config, devices=None):
 
 
 def _train(config, workdir: str, devices, preempted, seeds, replicas):
-    workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
+    if seeds is None:
+        workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
+    elif '{seed}' not in str(workdir):
+        workdir = str(checkpointing.workdir_path(workdir))
     mesh, dataset, method = check_config(config, devices)  # fails fast, before anything is written
-    runs = [_Run(run_config, checkpointing.workdir_path(path)) for run_config, path in seed_runs(config, workdir, seeds)]
+    runs = [
+        _Run(run_config, checkpointing.workdir_path(path)) for run_config, path in seed_runs(config, workdir, seeds)
+    ]
     in_use = None
     if jax.process_index() == 0:
         for run in runs:
@@ -188,7 +196,7 @@ def _train_locked(runs, mesh, dataset, method, preempted, replicas):
     for run in runs:
         init_key, run.step_key, run.eval_key = jax.random.split(jax.random.key(run.seed), 3)
         init = jax.jit(lambda k=init_key: method.init(k, example), out_shardings=parallel.replicated(mesh))
-        run.manager = checkpointing.make_manager(run.workdir, run.config)
+        run.manager = checkpointing.make_manager(run.workdir, run.config, f'seed_{run.seed}' if grouped else None)
         state, run.last_saved = checkpointing.restore_or_init(run.manager, init, run.workdir)
         if run.last_saved is not None:
             logging.info('Resumed from %s/checkpoints/%d.', run.workdir, run.last_saved)
@@ -304,9 +312,7 @@ def check_group_finite(step: int, runs, flags, state, take, config) -> None:
         f'seed {run.seed}: {why} (its checkpoints up to step {run.last_saved or "none"} are kept)' for run, why in bad
     )
     others = ','.join(str(run.seed) for _, run in good)
-    go_on = (
-        f'The other seeds were saved at step {step}: continue them with --seeds={others}; ' if good else ''
-    )
+    go_on = f'The other seeds were saved at step {step}: continue them with --seeds={others}; ' if good else ''
     raise NonFiniteError(
         f'Non-finite values in seed(s) {[run.seed for run, _ in bad]}, not saved: {lines}. {go_on}retry a stopped '
         'seed alone with a lower learning rate (--config.optim.<net>.learning_rate) or a smaller loss weight.'

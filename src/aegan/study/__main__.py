@@ -41,7 +41,17 @@ flags.DEFINE_bool('dry_run', False, 'List the runs and their state; run nothing.
 flags.DEFINE_bool('report', False, 'Collect the eval JSONs under --root into results.md/.csv/.json and PNGs.')
 flags.DEFINE_string('out', None, 'With --report: where to write it (default: --root), e.g. results/<suite>.')
 flags.DEFINE_string('experiments_dir', 'experiments', 'Where the <method>_<dataset>.py configs are.')
-flags.DEFINE_integer('run_index', None, 'Carry out only this run of the plan (what each SLURM array task does).')
+flags.DEFINE_integer(
+    'run_index', None, 'Carry out only this unit of the plan (a run, or a group of seeds; what each SLURM task does).'
+)
+flags.DEFINE_enum(
+    'group_seeds',
+    'auto',
+    ['auto', 'yes', 'no'],
+    'Train the seeds of one (method, setting) as one program (aegan.train --seeds). auto: where that is faster '
+    '(runs.should_group_seeds: the 2-D suites everywhere, the image suites on a GPU/TPU, and under --launcher=slurm, '
+    'whose script asks for a GPU).',
+)
 
 
 def main(argv):
@@ -83,10 +93,16 @@ def _main(argv):
         unknown = sorted(set(FLAGS.metrics) - set(evaluators.METRICS))
         if unknown:
             sys.exit(f'aegan.study: unknown --metrics {unknown}; valid choices: {list(evaluators.METRICS)}.')
+    if FLAGS.group_seeds == 'auto':
+        backend = 'gpu' if FLAGS.launcher == 'slurm' else runs.default_backend()
+        group_seeds = runs.should_group_seeds(plan, backend)
+    else:
+        group_seeds = FLAGS.group_seeds == 'yes'
     if FLAGS.run_index is not None:
-        if not 0 <= FLAGS.run_index < len(plan):
-            sys.exit(f'aegan.study: --run_index={FLAGS.run_index} is outside the plan of {len(plan)} runs.')
-        plan = [plan[FLAGS.run_index]]
+        plan_units = runs.units(plan, group_seeds)
+        if not 0 <= FLAGS.run_index < len(plan_units):
+            sys.exit(f'aegan.study: --run_index={FLAGS.run_index} is outside the plan of {len(plan_units)} units.')
+        plan = plan_units[FLAGS.run_index]
     if FLAGS.dry_run:
         for index, run in enumerate(plan):
             state = 'done' if runs.is_done(run, root, FLAGS.metrics) else 'to run'
@@ -106,10 +122,12 @@ def _main(argv):
         study_flags += [] if FLAGS.ppgn else ['--noppgn']
         study_flags += [f'--set={",".join(FLAGS.set)}'] if FLAGS.set else []
         study_flags += [f'--metrics={",".join(FLAGS.metrics)}'] if FLAGS.metrics else []
-        script = runs.write_slurm(plan, root, FLAGS.suite, study_flags)
-        print(f'wrote {script} ({len(plan)} array tasks); submit it with: sbatch {script}')
+        study_flags += [f'--group_seeds={"yes" if group_seeds else "no"}']  # the same units on every node
+        script = runs.write_slurm(plan, root, FLAGS.suite, study_flags, group_seeds)
+        tasks = len(runs.units(plan, group_seeds))
+        print(f'wrote {script} ({tasks} array tasks); submit it with: sbatch {script}')
         return
-    outcomes = runs.run_local(plan, root, FLAGS.parallel, metrics=FLAGS.metrics)
+    outcomes = runs.run_local(plan, root, FLAGS.parallel, metrics=FLAGS.metrics, group_seeds=group_seeds)
     failed = [f'{name}: {outcome}' for name, outcome in outcomes if outcome.startswith('failed')]
     if failed:
         sys.exit('aegan.study: some runs failed (rerun the same command to retry them):\n' + '\n'.join(failed))

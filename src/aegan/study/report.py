@@ -60,6 +60,7 @@ def collect(root: str) -> tuple[str, list[dict]]:
                     'seed': run['seed'],
                     'sampler': sampler,
                     'steps': result['step'],
+                    'weights': result['settings'].get('weights', 'raw'),  # an eval before the average existed: raw
                     **result['metrics'],
                     'train_seconds': timing.get('train_seconds'),
                     'eval_seconds': timing.get(f'eval_{sampler}_seconds'),
@@ -217,6 +218,17 @@ def write_report(root: str, out: str | None = None) -> list[str]:
         'Wall times are as the study measured them, with whatever else ran on the machine at the time.',
         '',
     ]
+    weights = sorted({r['weights'] for r in rows})
+    lines += [
+        'Generators evaluated: '
+        + ', '.join(
+            {'ema': "the moving average of the generator's weights (config.ema)", 'raw': 'the trained weights'}[w]
+            for w in weights
+        )
+        + ('' if len(weights) == 1 else ', by run: see the `weights` column of results.csv')
+        + '.',
+        '',
+    ]
     if floor:
         lines += [
             f'Mode counter: held-out accuracy {floor["counter_accuracy"]:.1%} (500 embedded digits); a digit is '
@@ -267,7 +279,17 @@ def write_report(root: str, out: str | None = None) -> list[str]:
     md = os.path.join(out, 'results.md')
     with open(md, 'w') as f:
         f.write('\n'.join(lines))
-    flat_keys = ['run', 'method', 'label', 'setting', 'seed', 'sampler', 'steps', *[k for k, _, _ in columns]]
+    flat_keys = [
+        'run',
+        'method',
+        'label',
+        'setting',
+        'seed',
+        'sampler',
+        'weights',
+        'steps',
+        *[k for k, _, _ in columns],
+    ]
     flat_keys += sorted({k for r in rows for k in r} - set(flat_keys) - {'settings', 'plots', 'json'}) + ['json']
     csv_path = os.path.join(out, 'results.csv')
     with open(csv_path, 'w', newline='') as f:

@@ -1,6 +1,11 @@
 """Plans a suite into runs and carries them out: each run is `aegan.train` then `aegan.eval` as subprocesses, so a
 run resumes through the train binary's own resume and a failed run costs only itself.
 
+With `group_seeds`, the seeds of one (method, setting) train as one program (`aegan.train --seeds=...`, each seed
+still in its own `<root>/<run>/`), then each is evaluated alone: a *unit* of work is such a group (`units`), and a
+SLURM array task is one unit. `should_group_seeds` says where that is faster (benchmarks/README.md, "Many seeds in
+one program").
+
 A run is done when its eval JSON(s) for the final step exist; the study skips those, resumes half-trained ones and
 records each run's wall time in `<root>/logs/<run>.json` (train and eval seconds summed over attempts).
 """
@@ -37,6 +42,11 @@ class Run:
     def eval_json(self, root: str, sampler: str) -> str:
         return eval_json(root, self.name, self.num_train_steps, sampler)
 
+    @property
+    def group_key(self) -> tuple:
+        """What the seeds of one group share: everything but the seed."""
+        return (self.method, self.setting, self.config, self.num_train_steps, self.overrides)
+
     def train_command(self, root: str) -> list[str]:
         return [
             sys.executable,
@@ -59,6 +69,42 @@ class Run:
             f'--sampler={sampler}',
         ]
         return command + ([f'--metrics={",".join(metrics)}'] if metrics else [])
+
+
+def group_train_command(group: list[Run], root: str) -> list[str]:
+    """`aegan.train --seeds=...` for runs that differ only in their seed, each into its own `<root>/<run>/`."""
+    first = group[0]
+    command = first.train_command(root)
+    template = os.path.join(root, f'{first.method}-{first.setting}-s' + '{seed}')  # Run.name, per seed
+    command = [c for c in command if not c.startswith(('--workdir=', '--config.seed='))]
+    return [*command[:4], f'--workdir={template}', f'--seeds={",".join(str(r.seed) for r in group)}', *command[4:]]
+
+
+def units(plan: list[Run], group_seeds: bool) -> list[list[Run]]:
+    """The plan's units of work: one run each, or (`group_seeds`) the runs of one (method, setting) together, in the
+    order their first seed appears."""
+    if not group_seeds:
+        return [[run] for run in plan]
+    groups = {}
+    for run in plan:
+        groups.setdefault(run.group_key, []).append(run)
+    return list(groups.values())
+
+
+def should_group_seeds(plan: list[Run], backend: str) -> bool:
+    """Whether seeds in one program beat one process per seed for this plan on `backend` (measured,
+    benchmarks/README.md): always for the 2-D suites' MLPs; for the conv nets everywhere but on a CPU, where XLA
+    runs K copies of a conv step no faster than one after another."""
+    kinds = {runpy.run_path(config)['get_config']().model.kind for config in {run.config for run in plan}}
+    return kinds == {'mlp'} or backend != 'cpu'
+
+
+def default_backend() -> str:
+    """JAX's default backend, asked of a subprocess: initialising JAX here would hold a GPU the runs need."""
+    result = subprocess.run(
+        [sys.executable, '-c', 'import jax; print(jax.default_backend())'], capture_output=True, text=True
+    )
+    return result.stdout.strip() or 'cpu'
 
 
 def eval_json(root: str, name: str, step: int, sampler: str) -> str:
@@ -150,32 +196,72 @@ def is_done(run: Run, root: str, metrics=()) -> bool:
     return all(missing_metrics(run, root, sampler, metrics) == [] for sampler in run.samplers)
 
 
+def _trained(run: Run, root: str) -> bool:
+    return os.path.isdir(os.path.join(root, run.name, 'checkpoints', str(run.num_train_steps)))
+
+
+def _latest_step(run: Run, root: str) -> int:
+    directory = os.path.join(root, run.name, 'checkpoints')
+    steps = [int(d) for d in os.listdir(directory) if d.isdigit()] if os.path.isdir(directory) else []
+    return max(steps, default=0)
+
+
+def _run_command(command, log_path: str, env) -> int:
+    with open(log_path, 'a') as log:
+        log.write(f'\n$ {shlex.join(command)}\n')
+        log.flush()
+        return subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+
+
 def execute(run: Run, root: str, env=None, metrics=()) -> tuple[str, str]:
     """Trains (or resumes) and evaluates one run, adding `metrics` to an existing eval that lacks them; returns
     (run name, 'done' | 'skipped' | 'failed: ...')."""
-    if is_done(run, root, metrics):
-        return run.name, 'skipped'
+    return execute_unit([run], root, env, metrics)[0]
+
+
+def execute_unit(unit: list[Run], root: str, env=None, metrics=()) -> list[tuple[str, str]]:
+    """Trains the unit's unfinished runs (one program for the seeds at the same step; a group's wall time is shared
+    out equally), then evaluates each run; returns (run name, outcome) for each."""
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
-    log_path = os.path.join(root, 'logs', f'{run.name}.log')
-    trained = os.path.isdir(os.path.join(root, run.name, 'checkpoints', str(run.num_train_steps)))
-    commands = [] if trained else [('train', run.train_command(root))]  # a no-op train would add to its wall time
-    for sampler in run.samplers:
-        missing = missing_metrics(run, root, sampler, metrics)
-        if missing is None:  # no eval yet: the default metrics, then the requested ones that are not among them
-            commands.append((f'eval_{sampler}', run.eval_command(root, sampler)))
-            missing = list(metrics)
-        if missing:
-            commands.append((f'eval_{sampler}', run.eval_command(root, sampler, missing)))
-    for label, command in commands:
+    log_path = lambda run: os.path.join(root, 'logs', f'{run.name}.log')  # noqa: E731
+    outcomes = {run.name: 'skipped' for run in unit if is_done(run, root, metrics)}
+    by_step = {}
+    for run in unit:  # a no-op train would add to the wall time; seeds that stand at different steps train apart
+        if run.name not in outcomes and not _trained(run, root):
+            by_step.setdefault(_latest_step(run, root), []).append(run)
+    for group in by_step.values():
+        command = group[0].train_command(root) if len(group) == 1 else group_train_command(group, root)
         start = time.time()
-        with open(log_path, 'a') as log:
-            log.write(f'\n$ {shlex.join(command)}\n')
-            log.flush()
-            code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
-        _add_seconds(root, run, label, time.time() - start)
-        if code != 0:
-            return run.name, f'failed: {label} exited with {code} (see {log_path})'
-    return run.name, 'done'
+        code = _run_command(command, log_path(group[0]), env)
+        for run in group:
+            if run is not group[0]:
+                with open(log_path(run), 'a') as log:
+                    log.write(f'\ntrained with seeds {[r.seed for r in group]} in one program: {log_path(group[0])}\n')
+            _add_seconds(root, run, 'train', (time.time() - start) / len(group))
+            if code != 0:
+                outcomes[run.name] = f'failed: train exited with {code} (see {log_path(group[0])})'
+    for run in unit:
+        if run.name in outcomes:
+            continue
+        outcomes[run.name] = 'done'
+        for sampler in run.samplers:
+            missing = missing_metrics(run, root, sampler, metrics)
+            commands = []
+            if missing is None:  # no eval yet: the default metrics, then the requested ones that are not among them
+                commands.append(run.eval_command(root, sampler))
+                missing = list(metrics)
+            if missing:
+                commands.append(run.eval_command(root, sampler, missing))
+            for command in commands:
+                start = time.time()
+                code = _run_command(command, log_path(run), env)
+                _add_seconds(root, run, f'eval_{sampler}', time.time() - start)
+                if code != 0:
+                    outcomes[run.name] = f'failed: eval_{sampler} exited with {code} (see {log_path(run)})'
+                    break
+            if outcomes[run.name] != 'done':
+                break
+    return [(run.name, outcomes[run.name]) for run in unit]
 
 
 def _add_seconds(root: str, run: Run, label: str, seconds: float) -> None:
@@ -190,22 +276,27 @@ def _add_seconds(root: str, run: Run, label: str, seconds: float) -> None:
     os.replace(path + '.tmp', path)
 
 
-def run_local(runs: list[Run], root: str, parallel: int = 1, echo=print, metrics=()) -> list[tuple[str, str]]:
-    """Carries out the runs, `parallel` at a time; returns each outcome (a failed run does not stop the others)."""
+def run_local(
+    runs: list[Run], root: str, parallel: int = 1, echo=print, metrics=(), group_seeds: bool = False
+) -> list[tuple[str, str]]:
+    """Carries out the runs (`units`), `parallel` units at a time; returns each run's outcome (a failed run does not
+    stop the others)."""
     outcomes = []
     with concurrent.futures.ThreadPoolExecutor(max(1, parallel)) as pool:
-        for name, outcome in pool.map(lambda run: execute(run, root, metrics=metrics), runs):
-            echo(f'{name}: {outcome}')
-            outcomes.append((name, outcome))
+        for unit_outcomes in pool.map(lambda unit: execute_unit(unit, root, metrics=metrics), units(runs, group_seeds)):
+            for name, outcome in unit_outcomes:
+                echo(f'{name}: {outcome}')
+                outcomes.append((name, outcome))
     return outcomes
 
 
 SLURM_SCRIPT = """#!/bin/bash
-# The {suite} study as a SLURM job array: one array task per run ({count} runs; indices in {runs_file}).
+# The {suite} study as a SLURM job array: one array task per unit ({count} units: a run, or the seeds of one run
+# trained as one program; indices in {runs_file}).
 #   sbatch {script}
 # then, when the array has finished:
 #   python -m aegan.study --report --root={root}
-# Each task trains (or resumes) and evaluates one run; a task that is requeued or resubmitted resumes from its last
+# Each task trains (or resumes) and evaluates its unit; a task that is requeued or resubmitted resumes from its last
 # checkpoint, and a finished run is skipped. Edit the #SBATCH lines for your cluster.
 #SBATCH --job-name=aegan-{suite}
 #SBATCH --array=0-{last}
@@ -220,19 +311,22 @@ exec {python} -m aegan.study {study_flags} --run_index="${{SLURM_ARRAY_TASK_ID}}
 """
 
 
-def write_slurm(runs: list[Run], root: str, suite: str, study_flags: list[str]) -> str:
-    """Writes `<root>/study.sbatch` and `<root>/runs.txt` (index, name and commands of each run); returns the script."""
+def write_slurm(runs: list[Run], root: str, suite: str, study_flags: list[str], group_seeds: bool = False) -> str:
+    """Writes `<root>/study.sbatch` and `<root>/runs.txt` (index, run names and train command of each unit); returns
+    the script."""
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
+    plan_units = units(runs, group_seeds)
     with open(os.path.join(root, 'runs.txt'), 'w') as f:
-        for index, run in enumerate(runs):
-            f.write(f'{index}\t{run.name}\t{shlex.join(run.train_command(root))}\n')
+        for index, unit in enumerate(plan_units):
+            command = unit[0].train_command(root) if len(unit) == 1 else group_train_command(unit, root)
+            f.write(f'{index}\t{",".join(run.name for run in unit)}\t{shlex.join(command)}\n')
     script = os.path.join(root, 'study.sbatch')
     with open(script, 'w') as f:
         f.write(
             SLURM_SCRIPT.format(
                 suite=suite,
-                count=len(runs),
-                last=len(runs) - 1,
+                count=len(plan_units),
+                last=len(plan_units) - 1,
                 runs_file=shlex.quote(os.path.join(root, 'runs.txt')),
                 script=shlex.quote(script),
                 root=shlex.quote(root),
