@@ -100,3 +100,28 @@ def test_ema_weights_of_a_run_without_an_average_is_a_clear_error(tmp_path, conf
     with pytest.raises(ValueError, match='no averaged weights.*--weights=raw'):
         eval_lib.evaluate(str(tmp_path), metrics=['mode_coverage'], weights='ema')
     assert eval_lib.evaluate(str(tmp_path), metrics=['mode_coverage'])['settings']['weights'] == 'raw'
+
+
+def test_a_checkpoint_from_before_the_average_existed_still_resumes_and_evaluates(tmp_path, config_factory):
+    """A checkpoint an older aegan wrote (a TrainState without the `ema` field) restores into a run without an
+    average: resumed by aegan.train, read by aegan.eval, nothing lost."""
+    import orbax.checkpoint as ocp
+
+    from aegan import checkpointing
+
+    config = config_factory('ring8', 'alphagan')
+    config.num_train_steps = 10
+    state = trainer.train_and_evaluate(config, str(tmp_path / 'new'), devices=jax.devices()[:1])
+    old = tmp_path / 'old'
+    checkpointing.save_config(config, str(old))
+    fields = {f: getattr(state, f) for f in ('step', 'params', 'batch_stats', 'opt_state')}  # the state before 'ema'
+    with ocp.CheckpointManager(old / 'checkpoints') as manager:
+        manager.save(10, args=ocp.args.StandardSave(fields))
+    assert 'ema' not in checkpointing._saved_fields(old / 'checkpoints' / '10')
+    assert (
+        eval_lib.evaluate(str(old), metrics=['mode_coverage'])['metrics']
+        == eval_lib.evaluate(str(tmp_path / 'new'), metrics=['mode_coverage'])['metrics']
+    )
+    config.num_train_steps = 20
+    resumed = trainer.train_and_evaluate(config, str(old), devices=jax.devices()[:1])
+    assert int(resumed.step) == 20 and resumed.ema == {}

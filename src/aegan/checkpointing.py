@@ -13,6 +13,7 @@ Restoring (`restore_or_init`) tells two failures apart:
     while checkpoints exist. With several processes, process 0's verdict is broadcast before anything is moved.
 """
 
+import dataclasses
 import json
 import os
 import time
@@ -111,6 +112,28 @@ def check_structure(step_dir: epath.Path, abstract) -> None:
         )
 
 
+def _saved_fields(step_dir: epath.Path) -> set | None:
+    """The top-level fields a checkpoint holds (from its tree metadata), or None when that cannot be read."""
+    try:
+        tree = json.loads((step_dir / 'default' / '_METADATA').read_text())['tree_metadata']
+        return {entry['key_metadata'][0]['key'] for entry in tree.values()}
+    except Exception:  # missing or damaged metadata: the restore that follows decides
+        return None
+
+
+def restore_step(manager: ocp.CheckpointManager, step: int, abstract):
+    """`manager.restore(step)` into `abstract` (a TrainState), also from a checkpoint written before a field was
+    added to the state that is empty in this run (e.g. `TrainState.ema` with `config.ema` off): such a field is
+    left out of the restore and kept empty, so a run saved by an older aegan resumes and evaluates unchanged."""
+    saved = _saved_fields(epath.Path(manager.directory) / str(step))
+    fields = [f.name for f in dataclasses.fields(abstract)] if dataclasses.is_dataclass(abstract) else []
+    missing = [f for f in fields if saved is not None and f not in saved and not jax.tree.leaves(getattr(abstract, f))]
+    if not missing:
+        return manager.restore(step, args=ocp.args.StandardRestore(abstract))
+    target = {f: getattr(abstract, f) for f in fields if f not in missing}
+    return abstract.replace(**manager.restore(step, args=ocp.args.StandardRestore(target)))
+
+
 class NoReadableCheckpointError(RuntimeError):
     """Checkpoints exist but none can be read: the run stops rather than start again from step 0."""
 
@@ -139,7 +162,7 @@ def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir):
     for step in steps:
         check_structure(directory / str(step), abstract)
         try:
-            state, error = manager.restore(step, args=ocp.args.StandardRestore(abstract)), None
+            state, error = restore_step(manager, step, abstract), None
         except Exception as e:  # Orbax raises many types for unreadable data.
             state, error = None, e
         if agree(error is None):
@@ -248,7 +271,7 @@ def restore_read_only(workdir: str, step: int, abstract_state):
     )  # never saves or deletes
     try:
         with ocp.CheckpointManager(step_dir.parent, options=options) as manager:
-            return manager.restore(step, args=ocp.args.StandardRestore(abstract_state))
+            return restore_step(manager, step, abstract_state)
     except Exception as e:  # Orbax raises many types for unreadable data.
         raise ValueError(
             f'Checkpoint {step_dir} is unreadable ({_describe(e)}). Pass an earlier one as '
