@@ -16,18 +16,16 @@ from aegan import eval as eval_lib
 def ema_config(config_factory, steps=12, method='alphagan', dataset='ring8'):
     config = config_factory(dataset, method)
     config.num_train_steps, config.checkpoint_every_steps, config.log_every_steps = steps, 6, 6
-    # A half-life of 5 batches, ramped up over the first 100 batches x 0.05: both branches of the min() are taken.
-    config.ema = ml_collections.ConfigDict(
-        {'half_life_images': 5.0 * config.batch_size, 'rampup': 0.05, 'batch_stats': 'averaged'}
-    )
+    # A half-life of 5 steps, reached after 100 steps of ramp-up at 0.05.
+    config.ema = ml_collections.ConfigDict({'half_life_steps': 5.0, 'rampup': 0.05, 'batch_stats': 'averaged'})
     return config
 
 
 def test_the_average_follows_stylegan2_adas_rule(config_factory):
-    """Every step: beta = 0.5 ** (batch / min(half_life, rampup * images before the step)), computed here in NumPy from
-    the raw weights the steps produce."""
+    """Every step: StyleGAN2-ADA's beta = 0.5 ** (batch / min(half-life in images, rampup * images before the step)),
+    computed here in NumPy in images, from the raw weights the steps produce."""
     config = ema_config(config_factory, method='dcgan', dataset='stacked_mnist')
-    config.ema.half_life_images = 2.0 * config.batch_size  # reached after 40 steps of ramp-up
+    config.ema.half_life_steps = 2.0  # reached after 40 steps of ramp-up: both branches of the min() are taken
     method = methods.get_method(config, (28, 28, 3))
     mesh = parallel.make_mesh(jax.devices()[:1])
     state = jax.jit(lambda: method.init(jax.random.key(0), jnp.zeros((1, 28, 28, 3))))()
@@ -39,10 +37,9 @@ def test_the_average_follows_stylegan2_adas_rule(config_factory):
             'batch_stats': {'generator': state.batch_stats['generator']},
         }
     )
-    assert not state.ema['params'].get('encoder')
     for i in range(45):
         state, metrics = step(state, parallel.to_global_batch(batch, mesh), jax.random.key(1))
-        half_life = min(config.ema.half_life_images, config.ema.rampup * i * config.batch_size)
+        half_life = min(config.ema.half_life_steps * config.batch_size, config.ema.rampup * i * config.batch_size)
         beta = 0.5 ** (config.batch_size / max(half_life, 1e-8))
         np.testing.assert_allclose(float(metrics['ema_beta']), beta, rtol=1e-6)
         raw = jax.device_get(
@@ -82,15 +79,25 @@ def test_eval_reads_the_average_by_default_and_the_raw_weights_when_asked(tmp_pa
     assert averaged['settings']['weights'] == 'ema' and averaged['json'].endswith('eval_30.json')
     assert raw['settings']['weights'] == 'raw' and raw['json'].endswith('eval_30_raw.json')
     assert averaged['metrics'] != raw['metrics']
-    # The same numbers as sampling from a state with the averaged weights swapped in by hand.
-    state = trainer.train_and_evaluate(config, str(tmp_path), devices=jax.devices()[:1])  # nothing to do: restores
-    swapped = state.replace(params={**state.params, **state.ema['params']})
+
+
+def test_the_averaged_generator_uses_the_batchnorm_statistics_its_config_names(tmp_path, config_factory):
+    """`ema.weights`: the averaged parameters with the trained generator's statistics ('raw') or their average
+    ('averaged'); aegan.eval's samples are those of that state."""
+    config = ema_config(config_factory, method='dcgan', dataset='stacked_mnist')
+    state = trainer.train_and_evaluate(config, str(tmp_path), devices=jax.devices()[:1])
+    raw_stats = ema.weights(state, 'ema', 'raw')
+    averaged_stats = ema.weights(state, 'ema', 'averaged')
+    for swapped in (raw_stats, averaged_stats):
+        chex.assert_trees_all_equal(swapped.params['generator'], state.ema['params']['generator'])
+        chex.assert_trees_all_equal(swapped.params['discriminator'], state.params['discriminator'])
+    chex.assert_trees_all_equal(raw_stats.batch_stats['generator'], state.batch_stats['generator'])
+    chex.assert_trees_all_equal(averaged_stats.batch_stats['generator'], state.ema['batch_stats']['generator'])
+    assert not np.allclose(*(jax.tree.leaves(s.batch_stats['generator'])[0] for s in (raw_stats, averaged_stats)))
+    method = methods.get_method(config, (28, 28, 3))
     key = jax.random.key(0)
-    method = methods.get_method(config, (2,))
-    np.testing.assert_array_equal(
-        jax.device_get(method.sample(ema.weights(state, 'ema', 'raw'), key, 10)),
-        jax.device_get(method.sample(swapped, key, 10)),
-    )
+    draw = lambda s: np.asarray(jax.device_get(eval_lib.sample_on_all_devices(method, s, key, 8)))  # noqa: E731
+    assert not np.allclose(draw(raw_stats), draw(averaged_stats))  # the statistics matter to the samples
 
 
 def test_ema_weights_of_a_run_without_an_average_is_a_clear_error(tmp_path, config_factory):
@@ -103,8 +110,8 @@ def test_ema_weights_of_a_run_without_an_average_is_a_clear_error(tmp_path, conf
 
 
 def test_a_checkpoint_from_before_the_average_existed_still_resumes_and_evaluates(tmp_path, config_factory):
-    """A checkpoint an older aegan wrote (a TrainState without the `ema` field) restores into a run without an
-    average: resumed by aegan.train, read by aegan.eval, nothing lost."""
+    """A run an older aegan wrote (a config without `ema`, a TrainState without the field) is read by aegan.eval and
+    resumed by aegan.train with today's config, without an average: nothing lost, nothing refused."""
     import orbax.checkpoint as ocp
 
     from aegan import checkpointing
@@ -122,6 +129,9 @@ def test_a_checkpoint_from_before_the_average_existed_still_resumes_and_evaluate
         eval_lib.evaluate(str(old), metrics=['mode_coverage'])['metrics']
         == eval_lib.evaluate(str(tmp_path / 'new'), metrics=['mode_coverage'])['metrics']
     )
-    config.num_train_steps = 20
-    resumed = trainer.train_and_evaluate(config, str(old), devices=jax.devices()[:1])
+    # Resumed with today's config, which has an ema section (every experiments/ config does): the run goes on as it
+    # was started, without an average, rather than being refused as a changed config.
+    today = ema_config(config_factory, steps=20)
+    resumed = trainer.train_and_evaluate(today, str(old), devices=jax.devices()[:1])
     assert int(resumed.step) == 20 and resumed.ema == {}
+    assert 'ema' not in checkpointing.load_config(str(old))

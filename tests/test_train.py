@@ -42,6 +42,8 @@ def test_alphagan_recovers_ring_modes(repo, tmp_path):
     assert sorted(os.path.basename(p) for p in glob.glob(str(tmp_path / 'images' / '*.png'))) == [
         'samples_0001000.png',
         'samples_0002000.png',
+        'samples_ema_0001000.png',  # the generator's moving average (config.ema), which aegan.eval reads
+        'samples_ema_0002000.png',
     ]
     assert sorted(os.listdir(tmp_path / 'checkpoints')) == ['1000', '2000']
 

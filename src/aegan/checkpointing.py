@@ -145,7 +145,7 @@ def agree(ok: bool) -> bool:
     return bool(multihost_utils.broadcast_one_to_all(np.int32(ok)))
 
 
-def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir):
+def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir, abstract=None):
     """Restores the newest readable checkpoint into the shapes and shardings of `init_fn()`; calls `init_fn` only
     when the workdir has no checkpoint at all.
 
@@ -153,7 +153,7 @@ def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir):
     shardings and nothing is computed twice. Returns (state, restored_step or None). Raises StructureMismatchError
     (nothing moved) or NoReadableCheckpointError when checkpoints exist but none can be read (nothing moved).
     """
-    abstract = jax.eval_shape(init_fn)
+    abstract = jax.eval_shape(init_fn) if abstract is None else abstract  # given: shapes and shardings of init_fn()
     steps = sorted(manager.all_steps(), reverse=True)
     if not steps:
         return init_fn(), None
@@ -249,6 +249,12 @@ def resolve_checkpoint(path: str) -> tuple[str, int]:
             raise FileNotFoundError(f'No checkpoint at {path}.')
     else:
         workdir, step = path, None
+    seeds = sorted(p.name for p in workdir.glob('seed_*') if config_path(p).exists()) if workdir.is_dir() else []
+    if not config_path(workdir).exists() and seeds:
+        raise FileNotFoundError(
+            f'{workdir} holds the runs of a group of seeds ({", ".join(seeds)}), each its own workdir: pass '
+            f'--checkpoint={workdir}/{seeds[0]}.'
+        )
     if not config_path(workdir).exists():
         raise FileNotFoundError(
             f'{workdir} has no config.json, so it is not an aegan workdir. Pass --checkpoint=<workdir> (the '

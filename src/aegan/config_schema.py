@@ -130,10 +130,10 @@ SCHEMA: dict[str, Key] = {
         choices=('updated', 'same_forward'),
         example='updated',
     ),
-    'ema.half_life_images': Key(
-        'float', "half-life of the generator's moving average, in images (0: none)", low=0.0, example=20_000.0
+    'ema.half_life_steps': Key(
+        'float', "half-life of the generator's moving average, in steps (0: none)", low=0.0, example=312.5
     ),
-    'ema.rampup': Key('float', 'half-life at most rampup x images seen (0: no ramp-up)', low=0.0, example=0.05),
+    'ema.rampup': Key('float', 'half-life at most rampup x steps done (0: no ramp-up)', low=0.0, example=0.05),
     'ema.batch_stats': Key(
         'str',
         "BatchNorm statistics of the averaged generator: the trained one's ('raw') or their average",

@@ -101,18 +101,17 @@ def experiment(method: str, dataset: str, optimizer: ml_collections.ConfigDict |
         setattr(config, key, value)
     config.model = model
     if method != 'classifier':
-        config.ema = ema_section(config.batch_size)
+        config.ema = ema_section()
     if optimizer is not None:
         config.optim = each_net(method, optimizer)
     return config
 
 
-def ema_section(batch_size: int) -> ml_collections.ConfigDict:
+def ema_section() -> ml_collections.ConfigDict:
     """The generator's moving average (aegan/ema.py): StyleGAN2-ADA's half-life of 10,000 images per 32 of batch
-    and ramp-up 0.05, the trained generator's BatchNorm statistics (docs/methods.md, "Generator EMA")."""
-    return ml_collections.ConfigDict(
-        {'half_life_images': batch_size * 10_000 / 32, 'rampup': 0.05, 'batch_stats': 'raw'}
-    )
+    (312.5 steps at any batch) and ramp-up 0.05, the trained generator's BatchNorm statistics (docs/methods.md,
+    "Generator EMA")."""
+    return ml_collections.ConfigDict({'half_life_steps': 10_000 / 32, 'rampup': 0.05, 'batch_stats': 'raw'})
 
 
 def each_net(method: str, optimizer: ml_collections.ConfigDict) -> dict:

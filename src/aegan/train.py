@@ -85,6 +85,8 @@ def main(argv):
         return
     if not FLAGS.workdir:
         raise app.UsageError('--workdir is required: where checkpoints, config.json and the logs of the run go.')
+    if FLAGS['replicas'].present and FLAGS.seeds is None:
+        raise app.UsageError('--replicas says how --seeds share one program: give --seeds too.')
     if '{seed}' in FLAGS.workdir and FLAGS.seeds is None:
         raise app.UsageError('--workdir with {seed} in it names the workdir of each of --seeds: give --seeds too.')
     with cli.user_errors('aegan.train'):

@@ -3,6 +3,8 @@
 Read top to bottom like big_vision's train.py. No globals: everything a run needs is built here from `config`.
 """
 
+import functools
+import json
 import time
 
 import jax
@@ -22,18 +24,26 @@ class NonFiniteError(FloatingPointError):
     """A loss or a parameter became NaN or infinite; the run stopped before saving it."""
 
 
-def check_finite(step: int, flags, last_saved) -> None:
-    """Raises NonFiniteError naming the non-finite loss terms and networks of `step`, and what to try."""
+def describe_non_finite(flags) -> str | None:
+    """'non-finite values in loss term(s) [...] and in the parameters of network(s) [...]', or None when all are
+    finite. `flags` as `parallel.with_finite_flags` returns them (for one run)."""
     flags = jax.device_get(flags)
     terms = sorted(k for k, ok in flags['metrics'].items() if not ok)
     nets = sorted(k for k, ok in flags['params'].items() if not ok)
-    if terms or nets:
+    if not (terms or nets):
+        return None
+    return f'non-finite values in loss term(s) {terms or "none"} and in the parameters of network(s) {nets or "none"}'
+
+
+def check_finite(step: int, flags, last_saved) -> None:
+    """Raises NonFiniteError naming the non-finite loss terms and networks of `step`, and what to try."""
+    what = describe_non_finite(flags)
+    if what:
         kept = f'the checkpoints up to step {last_saved} are kept' if last_saved else 'no checkpoint had been written'
         raise NonFiniteError(
-            f'Step {step}: non-finite values in loss term(s) {terms or "none"} and in the parameters of network(s) '
-            f'{nets or "none"}. Stopped without saving them; {kept}. Try a lower learning rate for those networks '
-            '(--config.optim.<net>.learning_rate), a smaller loss weight, or another seed; rerunning the same command '
-            'resumes from the last good checkpoint.'
+            f'Step {step}: {what}. Stopped without saving them; {kept}. Rerunning the same command resumes from the '
+            'last good checkpoint; or train into a new --workdir with a lower learning rate for those networks '
+            '(--config.optim.<net>.learning_rate), a smaller loss weight, or another seed.'
         )
 
 
@@ -50,31 +60,33 @@ def make_evaluator(method, dataset, writer: writers.MetricWriter, key, config):
     test = dataset.test_data
     batch_stats = config.ema.batch_stats if ema.enabled(config) else 'raw'
 
-    def evaluate(state, step: int) -> dict:
-        """On the averaged weights where the run has them (what aegan.eval reads by default); 2-D coverage also on
-        the raw weights, as eval_raw/*."""
+    def evaluate_weights(state, step: int, prefix: str, suffix: str) -> dict:
         scalars = {}
-        if is_2d and ema.has_average(state) and 'centers' in dataset.info:
-            points = np.asarray(jax.device_get(sample(state, key, NUM_SAMPLES_2D)))
-            coverage = mixture_coverage(points, dataset.info['centers'], dataset.info['std'])
-            scalars.update({f'eval_raw/{k}': float(v) for k, v in coverage.items()})
-        state = ema.weights(state, 'ema', batch_stats) if ema.has_average(state) else state
         if is_2d:
             points = np.asarray(jax.device_get(sample(state, key, NUM_SAMPLES_2D)))
-            writer.write_scatter(step, 'samples', points, dataset.info.get('centers'))
+            writer.write_scatter(step, 'samples' + suffix, points, dataset.info.get('centers'))
             if 'centers' in dataset.info:
                 coverage = mixture_coverage(points, dataset.info['centers'], dataset.info['std'])
-                scalars.update({f'eval/{k}': float(v) for k, v in coverage.items()})
+                scalars.update({f'{prefix}/{k}': float(v) for k, v in coverage.items()})
             if reconstruct is not None and test is not None:
                 rec = np.asarray(jax.device_get(reconstruct(state, jnp.asarray(test[:NUM_SAMPLES_2D]))))
-                scalars['eval/reconstruction_l1'] = float(np.abs(rec - test[: len(rec)]).mean())
+                scalars[f'{prefix}/reconstruction_l1'] = float(np.abs(rec - test[: len(rec)]).mean())
         else:
-            writer.write_image_grid(step, 'samples', jax.device_get(sample(state, key, NUM_IMAGES)))
+            writer.write_image_grid(step, 'samples' + suffix, jax.device_get(sample(state, key, NUM_IMAGES)))
             if reconstruct is not None and test is not None:
                 originals = test[: NUM_IMAGES // 2]
                 rec = np.asarray(jax.device_get(reconstruct(state, jnp.asarray(originals))))
-                writer.write_reconstructions(step, originals, rec)
-                scalars['eval/reconstruction_l1'] = float(np.abs(rec - originals).mean())
+                if not suffix:
+                    writer.write_reconstructions(step, originals, rec)
+                scalars[f'{prefix}/reconstruction_l1'] = float(np.abs(rec - originals).mean())
+        return scalars
+
+    def evaluate(state, step: int) -> dict:
+        """The trained weights as eval/* and `samples` grids (as before the average existed), and where the run has
+        one the averaged weights, which aegan.eval reads by default, as eval_ema/* and `samples_ema` grids."""
+        scalars = evaluate_weights(state, step, 'eval', '')
+        if ema.has_average(state):
+            scalars.update(evaluate_weights(ema.weights(state, 'ema', batch_stats), step, 'eval_ema', '_ema'))
         return scalars
 
     return evaluate
@@ -112,7 +124,7 @@ def seed_runs(config, workdir, seeds=None) -> list[tuple[object, str]]:
         run_config = config.copy_and_resolve_references()
         with run_config.unlocked():
             run_config.seed = seed
-        path = str(workdir).format(seed=seed) if '{seed}' in str(workdir) else f'{workdir}/seed_{seed}'
+        path = str(workdir).replace('{seed}', str(seed)) if '{seed}' in str(workdir) else f'{workdir}/seed_{seed}'
         runs.append((run_config, str(checkpointing.workdir_path(path))))
     return runs
 
@@ -123,6 +135,31 @@ def replica_strategy(config) -> str:
     if jax.default_backend() == 'cpu' and config.model.kind == 'dcgan':
         return 'unroll'
     return 'vmap'
+
+
+ADDED_SECTIONS = ('ema',)  # config sections added since runs were first saved: an older run resumes without them
+
+
+def as_started(config, workdirs):
+    """`config` without the `ADDED_SECTIONS` that an existing run in `workdirs` was started without (its config.json
+    has no such section), with a warning: such a run resumes as it was trained (e.g. without a generator average)
+    rather than being refused as a changed config."""
+    for section in ADDED_SECTIONS:
+        if section not in config:
+            continue
+        for workdir in workdirs:
+            path = checkpointing.config_path(workdir)
+            if path.exists() and section not in json.loads(path.read_text()):
+                logging.warning(
+                    '%s was started without a %r section in its config: it resumes without one (docs/training.md).',
+                    workdir,
+                    section,
+                )
+                config = config.copy_and_resolve_references()
+                with config.unlocked():
+                    del config[section]
+                break
+    return config
 
 
 def check_config(config, devices=None):
@@ -140,6 +177,7 @@ def _train(config, workdir: str, devices, preempted, seeds, replicas):
         workdir = checkpointing.workdir_path(workdir)  # gs://... stays remote; a local path becomes absolute
     elif '{seed}' not in str(workdir):
         workdir = str(checkpointing.workdir_path(workdir))
+    config = as_started(config, [path for _, path in seed_runs(config, workdir, seeds)])
     mesh, dataset, method = check_config(config, devices)  # fails fast, before anything is written
     runs = [
         _Run(run_config, checkpointing.workdir_path(path)) for run_config, path in seed_runs(config, workdir, seeds)
@@ -159,6 +197,7 @@ def _train(config, workdir: str, devices, preempted, seeds, replicas):
             replicas = replica_strategy(config)
         return _train_locked(runs, mesh, dataset, method, preempted, None if seeds is None else replicas)
     finally:
+        _close(runs)  # after a failed set-up (e.g. seeds at different steps): the managers made before it
         for run in runs:
             if run.locked:
                 run.lock.release()
@@ -192,12 +231,14 @@ def _train_locked(runs, mesh, dataset, method, preempted, replicas):
 
     # ---- State: restored from the newest readable checkpoint, or initialised replicated. -------------------------
     example = jnp.zeros((1, *dataset.shape), jnp.float32)
+    init_with = jax.jit(lambda key: method.init(key, example), out_shardings=parallel.replicated(mesh))  # once for all
     states, starts = [], []
     for run in runs:
         init_key, run.step_key, run.eval_key = jax.random.split(jax.random.key(run.seed), 3)
-        init = jax.jit(lambda k=init_key: method.init(k, example), out_shardings=parallel.replicated(mesh))
+        init = functools.partial(init_with, init_key)
         run.manager = checkpointing.make_manager(run.workdir, run.config, f'seed_{run.seed}' if grouped else None)
-        state, run.last_saved = checkpointing.restore_or_init(run.manager, init, run.workdir)
+        abstract = jax.eval_shape(init_with, init_key)
+        state, run.last_saved = checkpointing.restore_or_init(run.manager, init, run.workdir, abstract)
         if run.last_saved is not None:
             logging.info('Resumed from %s/checkpoints/%d.', run.workdir, run.last_saved)
         states.append(state)
@@ -283,11 +324,20 @@ def _train_locked(runs, mesh, dataset, method, preempted, replicas):
                 logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
                 break
     finally:  # also on errors: the checkpoints already started are finished, never left half-written
-        for run in runs:
+        _close(runs)
+    return state
+
+
+def _close(runs) -> None:
+    """Finishes the runs' checkpoint saves and closes their managers and writers (those made so far; once)."""
+    for run in runs:
+        if run.manager is not None:
             run.manager.wait_until_finished()
             run.manager.close()
+            run.manager = None
+        if run.writer is not None:
             run.writer.close()
-    return state
+            run.writer = None
 
 
 def check_group_finite(step: int, runs, flags, state, take, config) -> None:
@@ -295,25 +345,25 @@ def check_group_finite(step: int, runs, flags, state, take, config) -> None:
     progress is kept; the non-finite ones are never saved) and raises NonFiniteError naming the seeds and saying how to
     go on without them."""
     flags = jax.device_get(flags)
-    bad = []
+    bad = {}
     for k, run in enumerate(runs):
-        seed_flags = jax.tree.map(lambda ok, k=k: bool(ok[k]), flags)
-        try:
-            check_finite(step, seed_flags, run.last_saved)
-        except NonFiniteError as e:
-            bad.append((run, str(e).split('. Stopped')[0]))
+        what = describe_non_finite(jax.tree.map(lambda ok, k=k: bool(ok[k]), flags))
+        if what:
+            bad[run.seed] = what
     if not bad:
         return
-    good = [(k, run) for k, run in enumerate(runs) if run not in [b for b, _ in bad]]
+    good = [(k, run) for k, run in enumerate(runs) if run.seed not in bad]
     for k, run in good:
         if checkpointing.save(run.manager, step, take(state, k), config.checkpoint_every_steps, force=True):
             run.last_saved = step
-    lines = '; '.join(
-        f'seed {run.seed}: {why} (its checkpoints up to step {run.last_saved or "none"} are kept)' for run, why in bad
+    kept = lambda run: (  # noqa: E731
+        f'its checkpoints up to step {run.last_saved} are kept' if run.last_saved else 'it has no checkpoint'
     )
+    lines = '; '.join(f'seed {run.seed}: {bad[run.seed]} ({kept(run)})' for run in runs if run.seed in bad)
     others = ','.join(str(run.seed) for _, run in good)
-    go_on = f'The other seeds were saved at step {step}: continue them with --seeds={others}; ' if good else ''
+    go_on = f'The other seeds were saved at step {step}: continue them with --seeds={others}. ' if good else ''
     raise NonFiniteError(
-        f'Non-finite values in seed(s) {[run.seed for run, _ in bad]}, not saved: {lines}. {go_on}retry a stopped '
-        'seed alone with a lower learning rate (--config.optim.<net>.learning_rate) or a smaller loss weight.'
+        f'Step {step}: non-finite values in seed(s) {sorted(bad)}, not saved: {lines}. {go_on}Train a stopped seed '
+        'again into a new --workdir with a lower learning rate (--config.optim.<net>.learning_rate), a smaller loss '
+        'weight, or drop it.'
     )

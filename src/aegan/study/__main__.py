@@ -33,7 +33,9 @@ flags.DEFINE_list(
     'alone (merged into their eval JSONs), e.g. --metrics=precision_recall,density_coverage.',
 )
 flags.DEFINE_bool('ppgn', True, 'Also evaluate the methods with an encoder with --sampler=ppgn.')
-flags.DEFINE_integer('parallel', 1, 'Runs carried out at the same time (local launcher).')
+flags.DEFINE_integer(
+    'parallel', 1, 'Units carried out at the same time (local launcher): runs, or groups of seeds (--group_seeds).'
+)
 flags.DEFINE_enum(
     'launcher', 'local', ['local', 'slurm'], 'local: run here. slurm: write DIR/study.sbatch, a job array.'
 )
@@ -93,11 +95,14 @@ def _main(argv):
         unknown = sorted(set(FLAGS.metrics) - set(evaluators.METRICS))
         if unknown:
             sys.exit(f'aegan.study: unknown --metrics {unknown}; valid choices: {list(evaluators.METRICS)}.')
-    if FLAGS.group_seeds == 'auto':
+    if FLAGS.group_seeds != 'auto':
+        group_seeds = FLAGS.group_seeds == 'yes'
+    elif FLAGS.run_index is not None or FLAGS.dry_run:
+        # A task of an array written before units existed indexes runs: ungrouped. A dry run lists the runs.
+        group_seeds = False
+    else:
         backend = 'gpu' if FLAGS.launcher == 'slurm' else runs.default_backend()
         group_seeds = runs.should_group_seeds(plan, backend)
-    else:
-        group_seeds = FLAGS.group_seeds == 'yes'
     if FLAGS.run_index is not None:
         plan_units = runs.units(plan, group_seeds)
         if not 0 <= FLAGS.run_index < len(plan_units):

@@ -101,10 +101,15 @@ def should_group_seeds(plan: list[Run], backend: str) -> bool:
 
 def default_backend() -> str:
     """JAX's default backend, asked of a subprocess: initialising JAX here would hold a GPU the runs need."""
-    result = subprocess.run(
-        [sys.executable, '-c', 'import jax; print(jax.default_backend())'], capture_output=True, text=True
-    )
-    return result.stdout.strip() or 'cpu'
+    env = {**os.environ, 'XLA_PYTHON_CLIENT_PREALLOCATE': 'false'}  # asking must not take a GPU's memory
+    command = [sys.executable, '-c', 'import jax; print(jax.default_backend())']
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise ValueError(
+            f'Could not ask JAX for its backend ({result.stderr.strip().splitlines()[-1:] or "no output"}): pass '
+            '--group_seeds=yes or --group_seeds=no.'
+        )
+    return result.stdout.strip().splitlines()[-1]
 
 
 def eval_json(root: str, name: str, step: int, sampler: str) -> str:
