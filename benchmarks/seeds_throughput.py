@@ -38,14 +38,12 @@ def peak_rss_mb() -> float:
 
 
 def timed(step, steps: int) -> float:
+    """The median seconds of `steps` calls after two warm-up calls."""
+    from vs_pytorch import median_seconds
+
     for _ in range(2):
         step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return median_seconds(step, steps)
 
 
 def aegan_worker(config_path: str, k: int, replicas: str, steps: int) -> dict:

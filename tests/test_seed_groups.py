@@ -6,7 +6,6 @@ import dataclasses
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import chex
@@ -15,7 +14,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import pytest
-from test_checkpointing import assert_trees_identical, load_state, steps
+from test_checkpointing import assert_trees_identical, load_state, steps, train_command
 from test_multihost import cifar_flags, launch, load_onto_one_device
 
 from aegan import checkpointing, methods, trainer
@@ -83,16 +82,9 @@ def test_the_seeds_of_a_group_must_be_at_the_same_step(tmp_path, config_factory)
 
 
 def group_command(workdir, seeds='0,1,2'):
-    return [
-        sys.executable,
-        '-m',
-        'aegan.train',
-        '--config=tests/configs/tiny.py:alphagan,ring8',
-        f'--workdir={workdir}',
-        f'--seeds={seeds}',
-        '--config.num_train_steps=300',
-        '--config.checkpoint_every_steps=1000',
-    ]
+    return train_command(
+        workdir, f'--seeds={seeds}', '--config.num_train_steps=300', '--config.checkpoint_every_steps=1000'
+    )
 
 
 def test_sigterm_saves_every_seed_of_a_group_then_it_resumes(repo, tmp_path):
