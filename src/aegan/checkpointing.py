@@ -80,10 +80,15 @@ def _key_name(key) -> str:
     return str(getattr(key, 'key', getattr(key, 'name', getattr(key, 'idx', key))))
 
 
+def _tree_metadata(step_dir: epath.Path) -> dict:
+    """Orbax's tree metadata of checkpoint `step_dir` (written apart from the array data). Raises when unreadable."""
+    return json.loads((step_dir / 'default' / '_METADATA').read_text())['tree_metadata']
+
+
 def saved_keys(step_dir: epath.Path) -> set:
     """The array paths ('params.encoder.Dense_0.kernel', ...) that checkpoint `step_dir` holds, from Orbax's tree
     metadata file (written apart from the array data, so damaged data does not hide keys). Raises when unreadable."""
-    tree = json.loads((step_dir / 'default' / '_METADATA').read_text())['tree_metadata']
+    tree = _tree_metadata(step_dir)
     return {
         '.'.join(str(k['key']) for k in entry['key_metadata'])
         for entry in tree.values()
@@ -115,8 +120,7 @@ def check_structure(step_dir: epath.Path, abstract) -> None:
 def _saved_fields(step_dir: epath.Path) -> set | None:
     """The top-level fields a checkpoint holds (from its tree metadata), or None when that cannot be read."""
     try:
-        tree = json.loads((step_dir / 'default' / '_METADATA').read_text())['tree_metadata']
-        return {entry['key_metadata'][0]['key'] for entry in tree.values()}
+        return {entry['key_metadata'][0]['key'] for entry in _tree_metadata(step_dir).values()}
     except Exception:  # missing or damaged metadata: the restore that follows decides
         return None
 
