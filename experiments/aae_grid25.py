@@ -10,7 +10,7 @@ methods.md); prior N(0, I) and the code discriminator of alpha-GAN (MLP, no Batc
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('aae', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('aae', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.aae = dict(reconstruction='l2', prior_std=1.0)
     return config

@@ -9,7 +9,7 @@ L1 reconstruction as in alpha-GAN, so the AE is alpha-GAN without its discrimina
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('ae', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('ae', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.ae = dict(reconstruction='l1')
     return config

@@ -10,7 +10,7 @@ command line of Ulyanov et al. (CIFAR-10; docs/methods.md). Their lr decay is no
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('age', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('age', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.age = dict(mu=10.0, lam=1000.0, generator_steps=2)
     return config

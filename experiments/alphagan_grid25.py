@@ -10,8 +10,8 @@ Nets: MLPs with a 2-D N(0, I) prior, as PacGAN's 2D experiments. The optimiser f
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('alphagan', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('alphagan', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.alphagan = dict(
         lambda_rec=1.0,
         generator_steps=2,

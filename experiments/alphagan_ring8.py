@@ -11,8 +11,8 @@ at 3,000 steps lambda = 10 recovered 7-8 modes with only 2-14% of samples within
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('alphagan', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('alphagan', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.alphagan = dict(
         lambda_rec=1.0,
         generator_steps=2,

@@ -9,5 +9,8 @@ Non-saturating loss (Goodfellow et al.; Radford et al. nets).
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    return experiment('dcgan', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('dcgan', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
+    # PacGAN's code steps D and G together, from one forward pass at the same weights (ALI's `ali_algorithm`).
+    config.dcgan = dict(updates='simultaneous' if protocol == 'pacgan' else 'alternating')
+    return config

@@ -9,7 +9,7 @@ Gaussian likelihood with fixed scale 0.05 (5x the mixture std).
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('vae', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('vae', 'grid25', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.vae = dict(likelihood='gaussian', scale=0.05)
     return config

@@ -9,7 +9,7 @@ gp_weight 0.1 and 5 critic steps follow gan_toy.py of Gulrajani et al. (their to
 from aegan.configs import adam, experiment
 
 
-def get_config():
-    config = experiment('wgan_gp', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'))
+def get_config(protocol=''):
+    config = experiment('wgan_gp', 'ring8', adam(5e-4, 0.5, 0.9, 'cosine'), protocol)
     config.wgan_gp = dict(gp_weight=0.1, n_critic=5, critic_norm='none')
     return config

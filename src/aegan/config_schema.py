@@ -111,14 +111,35 @@ SCHEMA: dict[str, Key] = {
     'data.num_threads': Key('int', 'Grain threads reading TFDS records (0 = one per core, <= 16)', low=0, example=0),
     'data.prefetch_batches': Key('int', 'batches read ahead of the step', low=1, example=4),
     'data.num_test_examples': Key('int', 'held-out TFDS images kept in memory', low=0, example=10_000),
+    'data.num_train_examples': Key(
+        'int', '2-D mixtures: a fixed training set of this many points (0: a fresh stream)', low=0, example=100_000
+    ),
     'data.crop': Key('int', 'CelebA: side of the centre square resized to 64 px', low=1, example=108),
     'model.kind': Key('str', "'dcgan' conv nets (28/32/64 px images) or 'mlp' (2-D data)", choices=('dcgan', 'mlp')),
     'model.z_dim': Key('int', 'dimension of the code z', low=1, example=100),
     'model.width': Key('int', 'dcgan: channels of the first conv stage (doubled per stage)', low=1, example=64),
     'model.discriminator_width': Key('int', 'dcgan: width of the data discriminator alone', low=1, example=32),
     'model.hidden': Key('ints', 'mlp: hidden layer widths', low=1, example=(128, 128)),
+    'model.activation': Key(
+        'str', 'mlp: hidden activation of the encoder and generator', choices=('leaky_relu', 'relu'), example='relu'
+    ),
+    'model.norm': Key(
+        'str', "mlp: 'batch' (BatchNorm) in the encoder and generator, or 'none'", choices=('none', 'batch')
+    ),
+    'model.init_std': Key('float', "mlp: weights drawn from N(0, init_std) (0: Flax's default)", low=0.0, example=0.02),
+    'model.discriminator_hidden': Key('ints', 'mlp: hidden widths of the data discriminator', low=1, example=(200,)),
+    'model.discriminator_activation': Key(
+        'str', 'mlp: hidden activation of the discriminators', choices=('leaky_relu', 'maxout'), example='maxout'
+    ),
+    'model.maxout_pieces': Key('int', "mlp: pieces per unit where the activation is 'maxout'", low=1, example=5),
     'model.code_disc_hidden': Key('ints', 'hidden widths of the code discriminator MLP', low=1, example=(700, 700)),
     **{f'optim.*.{name}': key for name, key in _OPTIMIZER.items()},
+    'dcgan.updates': Key(
+        'str',
+        "'alternating' (D, then G against the new D) or 'simultaneous' (both from one forward, PacGAN's code)",
+        choices=('alternating', 'simultaneous'),
+        example='simultaneous',
+    ),
     'alphagan.lambda_rec': Key('float', 'weight of the L1 reconstruction term', low=0.0, example=10.0),
     'alphagan.generator_steps': Key('int', 'E+G updates per D and C update', low=1, example=2),
     'alphagan.encoder_loss': Key(

@@ -49,9 +49,49 @@ _TWO_D = dict(
     num_train_steps=10_000,
     sample_every_steps=2000,
     checkpoint_every_steps=2000,
-    model=dict(kind='mlp', z_dim=2, hidden=(128, 128)),
+    data=dict(num_train_examples=0),  # a fresh stream
+    model=dict(
+        kind='mlp',
+        z_dim=2,
+        hidden=(128, 128),
+        activation='leaky_relu',
+        norm='none',
+        init_std=0.0,
+        discriminator_hidden=(128, 128),
+        discriminator_activation='leaky_relu',
+        maxout_pieces=1,
+    ),
     code_disc_hidden=(128, 128),
 )
+# PacGAN's synthetic experiment, exactly (fjxmlzn/PacGAN, synthetic_data_experiments/2DRing_GAN&PacGAN/config.py and
+# pacgan_task.py): G 4 x 400 ReLU with BatchNorm, D 3 x 200 linear maxout of 5 pieces, weights N(0, 0.02); 100,000
+# training points; batch 100; 400 epochs; Adam 1e-4, beta1 0.8 for every net; no weight average. α-GAN's encoder is
+# built like G and its code discriminator like D.
+_PACGAN_2D = dict(
+    batch_size=100,
+    num_train_steps=400_000,
+    log_every_steps=1000,
+    sample_every_steps=20_000,
+    checkpoint_every_steps=10_000,
+    data=dict(num_train_examples=100_000),
+    model=dict(
+        kind='mlp',
+        z_dim=2,
+        hidden=(400, 400, 400, 400),
+        activation='relu',
+        norm='batch',
+        init_std=0.02,
+        discriminator_hidden=(200, 200, 200),
+        discriminator_activation='maxout',
+        maxout_pieces=5,
+    ),
+    code_disc_hidden=(200, 200, 200),
+)
+# Protocols: a published experiment's whole setting (budget, nets, data, optimizer), chosen with the config file's
+# argument, `--config=experiments/dcgan_ring8.py:pacgan`; '' is the dataset's own block.
+PROTOCOLS = {
+    'pacgan': dict(datasets=('ring8', 'grid25'), block=_PACGAN_2D, optimizer=dict(learning_rate=1e-4, b1=0.8)),
+}
 _IMAGES = dict(
     batch_size=64,
     log_every_steps=500,
@@ -80,15 +120,25 @@ _CODE_DISCRIMINATOR = ('alphagan', 'aae')
 _DATA_DISCRIMINATOR = ('alphagan', 'dcgan', 'wgan_gp')
 
 
-def experiment(method: str, dataset: str, optimizer: ml_collections.ConfigDict | None = None):
+def experiment(
+    method: str, dataset: str, optimizer: ml_collections.ConfigDict | None = None, protocol: str = ''
+) -> ml_collections.ConfigDict:
     """`base_config()` with `method`, the dataset's `DATASETS` block and, if given, `optimizer` for each of the
-    method's networks (`methods.nets_of`)."""
+    method's networks (`methods.nets_of`). A `protocol` (`PROTOCOLS`) replaces the block and the optimizer with a
+    published experiment's, and turns the weight average off (the papers evaluate the trained weights)."""
     if dataset not in DATASETS:
         raise ValueError(f'Unknown dataset {dataset!r}; valid choices: {sorted(DATASETS)}.')
     block = dict(DATASETS[dataset])
+    if protocol:
+        if protocol not in PROTOCOLS or dataset not in PROTOCOLS[protocol]['datasets']:
+            valid = sorted(name for name, p in PROTOCOLS.items() if dataset in p['datasets'])
+            raise ValueError(f'Unknown protocol {protocol!r} for {dataset}; valid choices: {valid or "none"}.')
+        block = dict(PROTOCOLS[protocol]['block'])
+        optimizer = adam(b2=0.999, **PROTOCOLS[protocol]['optimizer'])
     config = base_config()
     config.method = method
     config.data.name = dataset
+    config.data.update(block.pop('data', {}))
     if 'crop' in block:
         config.data.crop = block.pop('crop')
     model = dict(block.pop('model'))
@@ -102,6 +152,8 @@ def experiment(method: str, dataset: str, optimizer: ml_collections.ConfigDict |
     config.model = model
     if method != 'classifier':
         config.ema = ema_section()
+        if protocol:
+            config.ema.half_life_steps = 0.0
     if optimizer is not None:
         config.optim = each_net(method, optimizer)
     return config

@@ -68,3 +68,9 @@ class Dataset(NamedTuple):
 def step_rng(seed: int, step: int) -> np.random.Generator:
     """The host-side random stream of one step (independent of process and device counts)."""
     return np.random.default_rng([seed, step])
+
+
+def epoch_permutation(seed: int, epoch: int, size: int) -> np.ndarray:
+    """The order of the records in one epoch: a permutation of range(size) drawn from a stream keyed by the pair
+    (seed, epoch) through NumPy's SeedSequence, so no two (seed, epoch) pairs share it (unlike seed + epoch)."""
+    return np.random.default_rng([seed, epoch]).permutation(size)

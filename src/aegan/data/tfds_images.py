@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from aegan.data.dataset import Dataset
+from aegan.data.dataset import Dataset, epoch_permutation
 from aegan.images import from_uint8
 
 # CelebA 64x64: the centre 108x108 square of the 178x218 aligned image resized to 64x64 (bilinear) — the crop of
@@ -103,12 +103,6 @@ def global_position(k: int, batch_size: int, process_index: int, process_count: 
     per_process = batch_size // process_count
     step, row = divmod(k, per_process)
     return step * batch_size + process_index * per_process + row
-
-
-def epoch_permutation(seed: int, epoch: int, size: int) -> np.ndarray:
-    """The order of the records in one epoch: a permutation of range(size) drawn from a stream keyed by the pair
-    (seed, epoch) through NumPy's SeedSequence, so no two (seed, epoch) pairs share it (unlike seed + epoch)."""
-    return np.random.default_rng([seed, epoch]).permutation(size)
 
 
 def epoch_shuffled(source, seed: int):

@@ -1,6 +1,8 @@
 """DCGAN (Radford et al. 2016): generator G and discriminator D, non-saturating GAN loss.
 
-One iteration: D on real (label 1) vs G(z) (label 0), then G on -log D(G(z')) with fresh z'.
+One iteration (`dcgan.updates='alternating'`): D on real (label 1) vs G(z) (label 0), then G on -log D(G(z'))
+with fresh z' against the updated D. `'simultaneous'` steps both nets from the same z at the same weights, as
+PacGAN's code does (ALI's `ali_algorithm`: one gradient of both losses, then both Adam updates).
 """
 
 import jax
@@ -11,6 +13,7 @@ from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
 NETS = ('generator', 'discriminator')
+UPDATES = ('alternating', 'simultaneous')
 
 
 def discriminator_loss(d_real, d_fake):
@@ -30,6 +33,9 @@ def make(config, data_shape) -> api.Method:
     }
     optimizers = api.make_optimizers(config, dict.fromkeys(NETS, 1))
     net = api.net_caller(modules)
+    updates = config.get('dcgan', {}).get('updates', 'alternating')
+    if updates not in UPDATES:
+        raise ValueError(f'dcgan.updates={updates!r}; valid choices: {list(UPDATES)}.')
 
     def init(rng, example_batch):
         return api.init_nets(
@@ -39,6 +45,7 @@ def make(config, data_shape) -> api.Method:
     def update(state, x, rng):
         z = normal_rows(jax.random.fold_in(rng, 0), (x.shape[0], z_dim))
         x_fake = jax.lax.stop_gradient(net(state, 'generator', z)[0])
+        d_params_before = state.params['discriminator']
 
         def d_loss_fn(params):
             d_real, stats = net(state, 'discriminator', x, params)
@@ -46,11 +53,13 @@ def make(config, data_shape) -> api.Method:
             return pmean(discriminator_loss(d_real, d_fake)), ({}, stats)
 
         state, d_loss, _ = api.update_net(state, 'discriminator', d_loss_fn, optimizers['discriminator'])
-        z = normal_rows(jax.random.fold_in(rng, 1), (x.shape[0], z_dim))
+        if updates == 'alternating':
+            z = normal_rows(jax.random.fold_in(rng, 1), (x.shape[0], z_dim))
+        d_params = state.params['discriminator'] if updates == 'alternating' else d_params_before
 
         def g_loss_fn(params):
             x_gen, stats = net(state, 'generator', z, params)
-            d_fake, _ = net(state, 'discriminator', x_gen)
+            d_fake, _ = net(state, 'discriminator', x_gen, d_params)
             return pmean(generator_loss(d_fake)), ({}, stats)
 
         state, g_loss, _ = api.update_net(state, 'generator', g_loss_fn, optimizers['generator'])

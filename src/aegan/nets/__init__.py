@@ -41,7 +41,7 @@ def encoder(model_config, data_shape, out_dim, axis_name=None):
     _check(model_config, data_shape)
     if model_config.kind == 'dcgan':
         return Downsampler(out_dim, data_shape[0], model_config.width, axis_name)
-    return MLP(tuple(model_config.hidden), out_dim)
+    return MLP(tuple(model_config.hidden), out_dim, **_mlp_style(model_config, axis_name))
 
 
 def generator(model_config, data_shape, axis_name=None):
@@ -49,7 +49,7 @@ def generator(model_config, data_shape, axis_name=None):
     _check(model_config, data_shape)
     if model_config.kind == 'dcgan':
         return Generator(data_shape[0], data_shape[2], model_config.width, axis_name)
-    return ImageMLP(tuple(model_config.hidden), tuple(data_shape))
+    return ImageMLP(tuple(model_config.hidden), tuple(data_shape), **_mlp_style(model_config, axis_name))
 
 
 def discriminator_width(model_config) -> int:
@@ -73,12 +73,34 @@ def discriminator(model_config, data_shape, axis_name=None, norm='batch', width=
         raise ValueError(
             "model.discriminator_width applies to model.kind='dcgan'; the MLP discriminator uses model.hidden."
         )
-    return MLP(tuple(model_config.hidden), 1)
+    return MLP(tuple(model_config.get('discriminator_hidden', model_config.hidden)), 1, **_critic_style(model_config))
 
 
 def code_discriminator(model_config):
-    """Codes -> one logit; an MLP without BatchNorm."""
-    return MLP(tuple(model_config.code_disc_hidden), 1)
+    """Codes -> one logit; an MLP without BatchNorm, in the data discriminator's style on the 2-D nets."""
+    style = _critic_style(model_config) if model_config.kind == 'mlp' else {}
+    return MLP(tuple(model_config.code_disc_hidden), 1, **style)
+
+
+def _mlp_style(model_config, axis_name) -> dict:
+    """The encoder's and generator's layers: `model.activation`, `model.norm`, `model.init_std` (absent from
+    configs written before they existed: the small nets' defaults)."""
+    return dict(
+        activation=model_config.get('activation', 'leaky_relu'),
+        norm=model_config.get('norm', 'none'),
+        init_std=model_config.get('init_std', 0.0),
+        axis_name=axis_name,
+    )
+
+
+def _critic_style(model_config) -> dict:
+    """The discriminators' layers: `model.discriminator_activation` (e.g. PacGAN's 'maxout' with
+    `model.maxout_pieces`), never normalised."""
+    return dict(
+        activation=model_config.get('discriminator_activation', 'leaky_relu'),
+        maxout_pieces=model_config.get('maxout_pieces', 5),
+        init_std=model_config.get('init_std', 0.0),
+    )
 
 
 __all__ = [

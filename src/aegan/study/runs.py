@@ -14,15 +14,16 @@ import concurrent.futures
 import dataclasses
 import json
 import os
-import runpy
 import shlex
 import subprocess
 import sys
 import time
 
+from aegan import cli
 from aegan.study import suites
 
 MANIFEST = 'study.json'
+SMALL_MLP_UNITS = 128  # widest hidden layer of an MLP whose seeds train faster as one program on a CPU
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,10 +94,13 @@ def units(plan: list[Run], group_seeds: bool) -> list[list[Run]]:
 
 def should_group_seeds(plan: list[Run], backend: str) -> bool:
     """Whether seeds in one program beat one process per seed for this plan on `backend` (measured,
-    benchmarks/README.md): always for the 2-D suites' MLPs; for the conv nets everywhere but on a CPU, where XLA
-    runs K copies of a conv step no faster than one after another."""
-    kinds = {runpy.run_path(config)['get_config']().model.kind for config in {run.config for run in plan}}
-    return kinds == {'mlp'} or backend != 'cpu'
+    benchmarks/README.md): on a GPU or TPU always; on a CPU only for the small 2-D MLPs (128 units: 2.8x), whose
+    steps leave the cores idle, not for PacGAN's nets (400 and 5 x 200 units: 0.81x) or the conv nets, which XLA
+    runs as K copies no faster than one after another."""
+    if backend != 'cpu':
+        return True
+    models = [cli.load_config_file(config).model for config in {run.config for run in plan}]
+    return all(model.kind == 'mlp' and max(model.hidden) <= SMALL_MLP_UNITS for model in models)
 
 
 def default_backend() -> str:
@@ -142,17 +146,18 @@ def plan(
     runs = []
     for seed in seeds if seeds is not None else suite.seeds:
         for method in methods:
-            config = os.path.join(experiments_dir, f'{method}_{suite.dataset}.py')
-            if not os.path.exists(config):
+            path = os.path.join(experiments_dir, f'{method}_{suite.dataset}.py')
+            if not os.path.exists(path):
                 raise FileNotFoundError(
-                    f'{config} not found: run aegan.study from the repository root, or pass --experiments_dir.'
+                    f'{path} not found: run aegan.study from the repository root, or pass --experiments_dir.'
                 )
+            config = f'{path}:{suite.protocol}' if suite.protocol else path
             samplers = ('prior', 'ppgn') if ppgn and suites.has_encoder(method) else ('prior',)
             steps = num_train_steps or suite.num_train_steps
             if not suites.has_data_discriminator(method) or all(f is None for f in suite.settings.values()):
                 setting_overrides = {'any' if len(suite.settings) > 1 else next(iter(suite.settings)): ()}
             else:
-                width = runpy.run_path(config)['get_config']().model.width
+                width = cli.load_config_file(config).model.width
                 setting_overrides = {
                     name: () if fraction is None else (('model.discriminator_width', max(1, round(width * fraction))),)
                     for name, fraction in suite.settings.items()

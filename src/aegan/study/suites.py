@@ -24,6 +24,7 @@ class Suite:
     settings: dict[str, float | None]
     description: str
     anchors: dict[str, tuple[dict, ...]] = dataclasses.field(default_factory=dict)  # setting -> published rows
+    protocol: str = ''  # the config files' argument (configs.PROTOCOLS): `experiments/<method>_<dataset>.py:<protocol>`
 
 
 # ---- Published rows (mean over the papers' trials; quoted from the tables named in `source`). -------------------
@@ -68,6 +69,12 @@ def _mixture_suite(dataset: str, description: str, anchors) -> Suite:
     return Suite(dataset, (0, 1, 2, 3, 4), 10_000, {'pacgan': None}, description, {'pacgan': anchors})
 
 
+def _pacgan_protocol_suite(dataset: str, description: str, anchors) -> Suite:
+    """PacGAN's synthetic experiment itself (configs.PROTOCOLS['pacgan']): its nets, data, optimizer, 400 epochs of
+    100,000 points at batch 100 and 10 trials, so that its rows compare like for like."""
+    return Suite(dataset, tuple(range(10)), 400_000, {'pacgan': None}, description, {'pacgan': anchors}, 'pacgan')
+
+
 SUITES = {
     'ring8': _mixture_suite(
         'ring8', 'Ring of 8 Gaussians (radius 1, std 0.01), 2,500 samples, high quality = within 3 std.', RING8_ANCHORS
@@ -75,6 +82,18 @@ SUITES = {
     'grid25': _mixture_suite(
         'grid25',
         'Grid of 25 Gaussians (spacing 2, std 0.05), 2,500 samples, high quality = within 3 std.',
+        GRID25_ANCHORS,
+    ),
+    'ring8_pacgan': _pacgan_protocol_suite(
+        'ring8',
+        "Ring of 8 Gaussians under PacGAN's protocol (its nets, 100,000 points, batch 100, 400,000 steps), 2,500 "
+        'samples, high quality = within 3 std.',
+        RING8_ANCHORS,
+    ),
+    'grid25_pacgan': _pacgan_protocol_suite(
+        'grid25',
+        "Grid of 25 Gaussians under PacGAN's protocol (its nets, 100,000 points, batch 100, 400,000 steps), 2,500 "
+        'samples, high quality = within 3 std.',
         GRID25_ANCHORS,
     ),
     'stacked_mnist': Suite(
