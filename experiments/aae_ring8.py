@@ -1,6 +1,7 @@
 """Adversarial autoencoder on the ring of 8 Gaussians (PacGAN placements: radius 1, std 0.01).
 
     python -m aegan.train --config=experiments/aae_ring8.py --workdir=/tmp/aae_ring8
+    python -m aegan.train --config=experiments/aae_ring8.py:pacgan --workdir=/tmp/aae_ring8_pacgan
 
 Expected: eval/modes and eval/high_quality_fraction in the log; 5 seeds in results/ring8/results.md.
 L2 reconstruction and the three-phase update (reconstruction, C, E) of Makhzani et al. (docs/

@@ -1,6 +1,7 @@
 """α-GAN on the 5x5 grid of Gaussians (PacGAN placements: {-4,-2,0,2,4}^2, std 0.05).
 
     python -m aegan.train --config=experiments/alphagan_grid25.py --workdir=/tmp/alphagan_grid25
+    python -m aegan.train --config=experiments/alphagan_grid25.py:pacgan --workdir=/tmp/alphagan_grid25_pacgan
 
 Expected: eval/modes and eval/high_quality_fraction in the log; 5 seeds in results/grid25/results.md.
 Nets: MLPs with a 2-D N(0, I) prior, as PacGAN's 2D experiments. The optimiser follows victor-shepardson/alpha-GAN

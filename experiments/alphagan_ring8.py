@@ -1,6 +1,7 @@
 """α-GAN on the ring of 8 Gaussians (PacGAN placements: radius 1, std 0.01).
 
     python -m aegan.train --config=experiments/alphagan_ring8.py --workdir=/tmp/alphagan_ring8
+    python -m aegan.train --config=experiments/alphagan_ring8.py:pacgan --workdir=/tmp/alphagan_ring8_pacgan
 
 Expected: eval/modes and eval/high_quality_fraction in the log; 5 seeds in results/ring8/results.md.
 Nets: MLPs with a 2-D N(0, I) prior, as PacGAN's 2D experiments. The α-GAN paper gives no 2D setup; the optimiser

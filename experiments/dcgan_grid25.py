@@ -1,6 +1,7 @@
 """DCGAN on the 5x5 grid of Gaussians (PacGAN placements: {-4,-2,0,2,4}^2, std 0.05).
 
     python -m aegan.train --config=experiments/dcgan_grid25.py --workdir=/tmp/dcgan_grid25
+    python -m aegan.train --config=experiments/dcgan_grid25.py:pacgan --workdir=/tmp/dcgan_grid25_pacgan
 
 Expected: eval/modes and eval/high_quality_fraction in the log; 5 seeds in results/grid25/results.md.
 Non-saturating loss (Goodfellow et al.; Radford et al. nets).

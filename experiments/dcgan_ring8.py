@@ -1,6 +1,7 @@
 """DCGAN on the ring of 8 Gaussians (PacGAN placements: radius 1, std 0.01).
 
     python -m aegan.train --config=experiments/dcgan_ring8.py --workdir=/tmp/dcgan_ring8
+    python -m aegan.train --config=experiments/dcgan_ring8.py:pacgan --workdir=/tmp/dcgan_ring8_pacgan
 
 Expected: eval/modes and eval/high_quality_fraction in the log; 5 seeds in results/ring8/results.md.
 Non-saturating loss (Goodfellow et al.; Radford et al. nets).

@@ -77,12 +77,14 @@ def check_like_the_binary(argv):
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, 'experiments', '*.py')))
+# A config file's argument selects a published protocol (configs.PROTOCOLS); every one has the schema's keys.
+PROTOCOL_CONFIGS = [f'{path}:pacgan' for path in CONFIGS if path.endswith(('_ring8.py', '_grid25.py'))]
 
 
 def test_every_bad_override_of_every_config_is_a_one_line_message(repo, monkeypatch):
     monkeypatch.chdir(repo)
     tried, problems = 0, []
-    for config_path in CONFIGS:
+    for config_path in [*CONFIGS, 'experiments/dcgan_ring8.py:pacgan', 'experiments/alphagan_grid25.py:pacgan']:
         assert check_like_the_binary([f'--config={config_path}']) is None, config_path  # the config itself is fine
         for argv, named in cases(config_path):
             tried += 1
@@ -157,7 +159,8 @@ def test_describe_lists_every_key_with_its_meaning(repo):
 
 def test_every_dataset_and_method_key_is_in_the_schema():
     assert set(data.DATASETS) >= {'ring8', 'stacked_mnist', 'cifar10', 'celeb_a'}
-    for path in CONFIGS:
+    assert len(PROTOCOL_CONFIGS) == 14
+    for path in [*CONFIGS, *PROTOCOL_CONFIGS]:
         for key in config_schema.flatten(cli.load_config_file(os.path.join(REPO, path))):
             assert config_schema.schema_path(key) in config_schema.SCHEMA, (path, key)
 

@@ -6,9 +6,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from ml_collections import ConfigDict
+from test_checkpointing import assert_trees_identical, load_state
 from test_parallel import assert_same_update_on_1_and_4_devices, run_steps, with_sgd
 
-from aegan import cli, data, methods, nets
+from aegan import cli, data, methods, nets, trainer
 from aegan.study import runs, suites
 
 
@@ -120,3 +121,18 @@ def test_the_protocol_suites_run_the_protocol_configs():
     # Seeds as one program only where measured faster on a CPU: the small MLPs, not PacGAN's 400-unit nets.
     assert runs.should_group_seeds(runs.plan('ring8', methods=('dcgan',)), 'cpu')
     assert not runs.should_group_seeds(plan, 'cpu') and runs.should_group_seeds(plan, 'gpu')
+
+
+def test_a_protocol_run_grown_to_a_longer_budget_ends_where_a_straight_run_does(tmp_path):
+    """The study trains the protocol in stages (`--steps=40000`, then 400,000 on the same root): with constant
+    learning rates and a data order fixed by the step, the resumed run is bit-identical to an uninterrupted one."""
+    config = protocol_config()
+    config.model.update(hidden=(16, 16), discriminator_hidden=(8, 8))
+    config.data.num_train_examples = 1000  # 10 steps an epoch: the runs cross epochs
+    config.update(num_train_steps=24, checkpoint_every_steps=12, sample_every_steps=1000, log_every_steps=1000)
+    trainer.train_and_evaluate(config, str(tmp_path / 'straight'))
+    first = config.copy_and_resolve_references()
+    first.num_train_steps = 12
+    trainer.train_and_evaluate(first, str(tmp_path / 'grown'))
+    trainer.train_and_evaluate(config, str(tmp_path / 'grown'))
+    assert_trees_identical(load_state(tmp_path / 'grown', 24), load_state(tmp_path / 'straight', 24))

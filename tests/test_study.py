@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from aegan.study import runs, suites
+from aegan.study import report, runs, suites
 
 TINY = ['--suite=ring8', '--methods=alphagan,dcgan', '--seeds=0,1', '--steps=20', '--noppgn', '--group_seeds=no']
 
@@ -82,6 +82,11 @@ def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
     markdown = (root / 'results.md').read_text()
     alphagan_line = next(line for line in markdown.splitlines() if line.startswith('| alphagan |'))
     assert f'{summary["alphagan"]["modes"]["mean"]:.1f} ±' in alphagan_line and '*quoted:* PacGAN4' in markdown
+    assert '| alphagan | 20 steps of batch 128 | 2 |' in alphagan_line  # the headline: budget and seeds first
+    assert (
+        '| *quoted:* GAN, PacGAN (Lin et al. 2018) Table 1 | 400,000 steps of batch 100, 10 trials | — | 6.3 ± 0.5'
+        in (markdown)
+    )
     assert "Generators evaluated: the moving average of the generator's weights" in markdown  # the eval JSONs' weights
     assert {row['weights'] for row in rows.values()} == {'ema'}
     for png in ('metrics.png', 'samples_pacgan.png'):
@@ -227,3 +232,19 @@ def test_report_montage_scales_raw_grids_up_without_blur(tmp_path):
     top, left = 12 + 28, 12  # gap + label row: the first panel
     panel = sheet[top : top + raw.shape[0] * scale, left : left + raw.shape[1] * scale]
     np.testing.assert_array_equal(panel, raw.repeat(scale, 0).repeat(scale, 1))
+
+
+def test_headline_gives_the_standard_error_where_the_quoted_rows_do():
+    rows = [
+        {'label': 'dcgan', 'seed': seed, 'steps': 400_000, 'batch_size': 100, 'train_seconds': None, **metrics}
+        for seed, metrics in enumerate([dict(modes=6.0, high_quality_fraction=0.9, reverse_kl=0.5), dict(modes=7.0)])
+    ]
+    (summary,) = report.summarise(rows, report.COLUMNS_2D)
+    assert summary['modes']['se'] == pytest.approx(0.5) and summary['modes']['std'] == pytest.approx(0.5)
+    rows.append({**rows[1], 'seed': 2, 'modes': 8.0})
+    (summary,) = report.summarise(rows, report.COLUMNS_2D)
+    assert summary['modes']['se'] == pytest.approx(1 / 3**0.5) and summary['modes']['std'] == pytest.approx(
+        (2 / 3) ** 0.5
+    )
+    line = report.headline_table([summary], report.COLUMNS_2D, spread='se')[2]
+    assert line.startswith('| dcgan | 400,000 steps of batch 100 | 3 | 7.0 ± 0.6 |'), line

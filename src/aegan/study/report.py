@@ -45,6 +45,8 @@ def collect(root: str) -> tuple[str, list[dict]]:
     for run in manifest['runs']:
         timing_path = os.path.join(root, 'logs', f'{run["name"]}.json')
         timing = json.load(open(timing_path)) if os.path.exists(timing_path) else {}
+        config_path = os.path.join(root, run['name'], 'config.json')
+        batch_size = json.load(open(config_path)).get('batch_size') if os.path.exists(config_path) else None
         for sampler in run['samplers']:
             eval_path = runs.eval_json(root, run['name'], run['num_train_steps'], sampler)
             if not os.path.exists(eval_path):
@@ -60,6 +62,7 @@ def collect(root: str) -> tuple[str, list[dict]]:
                     'seed': run['seed'],
                     'sampler': sampler,
                     'steps': result['step'],
+                    'batch_size': batch_size,
                     'weights': result['settings'].get('weights', 'raw'),  # an eval before the average existed: raw
                     **result['metrics'],
                     'train_seconds': timing.get('train_seconds'),
@@ -85,10 +88,17 @@ def summarise(rows: list[dict], columns) -> list[dict]:
         for key, _, _ in columns:
             values = np.array([r.get(key, np.nan) for r in mine], float)
             with np.errstate(invalid='ignore'):  # an infinite KL (no sample near any mode) has no std
-                summary[key] = {'mean': float(values.mean()), 'std': float(values.std()), 'values': values.tolist()}
+                se = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float('nan')
+                summary[key] = {
+                    'mean': float(values.mean()),
+                    'std': float(values.std()),
+                    'se': se,  # the papers' ± (sample std / sqrt(trials))
+                    'values': values.tolist(),
+                }
         walls = [r['train_seconds'] for r in mine if r['train_seconds'] is not None]
         summary['train_seconds'] = float(np.mean(walls)) if walls else None
         summary['steps'] = mine[0]['steps']
+        summary['batch_size'] = mine[0].get('batch_size')
         out.append(summary)
     return out
 
@@ -113,6 +123,25 @@ def real_data_floor(rows: list[dict]) -> dict | None:
             )
             return {**floor, 'second_draw': second} if second else floor
     return None
+
+
+def headline_table(summaries, columns, anchors=(), spread: str = 'std') -> list[str]:
+    """A row per method (and sampler) and per quoted row: its budget, seeds and the first three columns as
+    mean ± `spread`, the published rows beside ours with their budgets."""
+    columns = columns[:3]
+    word = {'std': 'std over seeds', 'se': 'standard error'}[spread]
+    lines = ['| method | budget | seeds | ' + ' | '.join(title for _, title, _ in columns) + ' |']
+    lines += ['|' + '---|' * (len(columns) + 3)]
+    for s in summaries:
+        budget = f'{s["steps"]:,} steps' + (f' of batch {s["batch_size"]}' if s.get('batch_size') else '')
+        cells = [f'{_fmt(f, s[k]["mean"])} ± {_fmt(f, s[k][spread])}' for k, _, f in columns]
+        lines.append(f'| {s["label"]} | {budget} | {len(s["seeds"])} | ' + ' | '.join(cells) + ' |')
+    for anchor in anchors:
+        se = anchor.get('se', {})
+        cells = [_fmt(f, anchor.get(k)) + (f' ± {_fmt(f, se[k])}' if k in se else '') for k, _, f in columns]
+        budget = anchor.get('budget', '—')
+        lines.append(f'| *quoted:* {anchor["method"]}, {anchor["source"]} | {budget} | — | ' + ' | '.join(cells) + ' |')
+    return [*lines, '', f"mean ± {word}; the quoted rows carry their tables' ± where they give one."]
 
 
 def markdown_table(summaries, columns, anchors=(), floor=None) -> list[str]:
@@ -248,6 +277,8 @@ def write_report(root: str, out: str | None = None) -> list[str]:
         summaries = summarise(mine, columns)
         summaries_by_setting[setting] = summaries
         lines += [f'## Setting `{setting}`', '']
+        lines += headline_table(summaries, columns, suite.anchors.get(setting, ()), suite.spread)
+        lines += ['', 'Every seed:', '']
         lines += markdown_table(summaries, columns, suite.anchors.get(setting, ()), floor)
         lines += ['']
     metrics_png = os.path.join(out, 'metrics.png')

@@ -25,41 +25,83 @@ class Suite:
     description: str
     anchors: dict[str, tuple[dict, ...]] = dataclasses.field(default_factory=dict)  # setting -> published rows
     protocol: str = ''  # the config files' argument (configs.PROTOCOLS): `experiments/<method>_<dataset>.py:<protocol>`
+    spread: str = 'std'  # the headline's ±: 'std' over seeds, or 'se' (standard error), where the quoted rows use it
 
 
 # ---- Published rows (mean over the papers' trials; quoted from the tables named in `source`). -------------------
 _PACGAN_T1 = 'PacGAN (Lin et al. 2018) Table 1'
 _VEEGAN_T1 = 'VEEGAN (Srivastava et al. 2017) Table 1'
+# `se`: the table's ± (standard errors over its trials); `budget`: the training the row had.
+_PACGAN_2D_BUDGET = '400,000 steps of batch 100, 10 trials'
+_VEEGAN_2D_BUDGET = 'VEEGAN nets and budget'
 RING8_ANCHORS = (
-    dict(method='GAN', source=_PACGAN_T1, modes=6.3, high_quality_fraction=0.982, reverse_kl=0.45),
-    dict(method='PacGAN4', source=_PACGAN_T1, modes=7.8, high_quality_fraction=0.959, reverse_kl=0.07),
-    dict(method='Unrolled GAN', source=_VEEGAN_T1, modes=7.6, high_quality_fraction=0.356),
-    dict(method='VEEGAN', source=_VEEGAN_T1, modes=8.0, high_quality_fraction=0.529),
+    dict(
+        method='GAN',
+        source=_PACGAN_T1,
+        budget=_PACGAN_2D_BUDGET,
+        modes=6.3,
+        high_quality_fraction=0.982,
+        reverse_kl=0.45,
+        se=dict(modes=0.5, high_quality_fraction=0.002, reverse_kl=0.09),
+    ),
+    dict(
+        method='PacGAN4',
+        source=_PACGAN_T1,
+        budget=_PACGAN_2D_BUDGET,
+        modes=7.8,
+        high_quality_fraction=0.959,
+        reverse_kl=0.07,
+        se=dict(modes=0.1, high_quality_fraction=0.014, reverse_kl=0.02),
+    ),
+    dict(method='Unrolled GAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=7.6, high_quality_fraction=0.356),
+    dict(method='VEEGAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=8.0, high_quality_fraction=0.529),
 )
 GRID25_ANCHORS = (
-    dict(method='GAN', source=_PACGAN_T1, modes=17.3, high_quality_fraction=0.948, reverse_kl=0.70),
-    dict(method='PacGAN4', source=_PACGAN_T1, modes=24.8, high_quality_fraction=0.936, reverse_kl=0.04),
-    dict(method='Unrolled GAN', source=_VEEGAN_T1, modes=23.6, high_quality_fraction=0.16),
-    dict(method='VEEGAN', source=_VEEGAN_T1, modes=24.6, high_quality_fraction=0.40),
+    dict(
+        method='GAN',
+        source=_PACGAN_T1,
+        budget=_PACGAN_2D_BUDGET,
+        modes=17.3,
+        high_quality_fraction=0.948,
+        reverse_kl=0.70,
+        se=dict(modes=0.8, high_quality_fraction=0.007, reverse_kl=0.07),
+    ),
+    dict(
+        method='PacGAN4',
+        source=_PACGAN_T1,
+        budget=_PACGAN_2D_BUDGET,
+        modes=24.8,
+        high_quality_fraction=0.936,
+        reverse_kl=0.04,
+        se=dict(modes=0.2, high_quality_fraction=0.006, reverse_kl=0.01),
+    ),
+    dict(method='Unrolled GAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=23.6, high_quality_fraction=0.16),
+    dict(method='VEEGAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=24.6, high_quality_fraction=0.40),
 )
 _PACGAN_T2 = 'PacGAN Table 2 (VEEGAN setting)'
 _PACGAN_T3 = 'PacGAN Table 3 (Unrolled-GAN setting)'
+_VEEGAN_SM_BUDGET = '100,000 steps of batch 64 (50 epochs of 128,000)'
+_UNROLLED_SM_BUDGET = "PacGAN's smaller nets, batch 128"
 STACKED_MNIST_ANCHORS = {
     'veegan': (
-        dict(method='DCGAN', source='VEEGAN Table 2', modes=99, reverse_kl=3.4),
-        dict(method='VEEGAN', source='VEEGAN Table 2', modes=150, reverse_kl=2.95),
-        dict(method='DCGAN (PacGAN impl.)', source=_PACGAN_T2, modes=78.9, reverse_kl=4.50),
-        dict(method='PacDCGAN2', source=_PACGAN_T2, modes=1000.0, reverse_kl=0.06),
+        dict(method='DCGAN', source='VEEGAN Table 2', budget=_VEEGAN_SM_BUDGET, modes=99, reverse_kl=3.4),
+        dict(method='VEEGAN', source='VEEGAN Table 2', budget=_VEEGAN_SM_BUDGET, modes=150, reverse_kl=2.95),
+        dict(method='DCGAN (PacGAN impl.)', source=_PACGAN_T2, budget=_VEEGAN_SM_BUDGET, modes=78.9, reverse_kl=4.50),
+        dict(method='PacDCGAN2', source=_PACGAN_T2, budget=_VEEGAN_SM_BUDGET, modes=1000.0, reverse_kl=0.06),
     ),
     'half': (
-        dict(method='DCGAN', source=_PACGAN_T3, modes=628.0, reverse_kl=2.58),
-        dict(method='Unrolled GAN, 10 steps', source=_PACGAN_T3, modes=817.4, reverse_kl=1.43),
-        dict(method='PacDCGAN3', source=_PACGAN_T3, modes=866.6, reverse_kl=0.90),
+        dict(method='DCGAN', source=_PACGAN_T3, budget=_UNROLLED_SM_BUDGET, modes=628.0, reverse_kl=2.58),
+        dict(
+            method='Unrolled GAN, 10 steps', source=_PACGAN_T3, budget=_UNROLLED_SM_BUDGET, modes=817.4, reverse_kl=1.43
+        ),
+        dict(method='PacDCGAN3', source=_PACGAN_T3, budget=_UNROLLED_SM_BUDGET, modes=866.6, reverse_kl=0.90),
     ),
     'hard': (
-        dict(method='DCGAN', source=_PACGAN_T3, modes=30.6, reverse_kl=5.99),
-        dict(method='Unrolled GAN, 10 steps', source=_PACGAN_T3, modes=327.2, reverse_kl=4.66),
-        dict(method='PacDCGAN4', source=_PACGAN_T3, modes=667.4, reverse_kl=1.81),
+        dict(method='DCGAN', source=_PACGAN_T3, budget=_UNROLLED_SM_BUDGET, modes=30.6, reverse_kl=5.99),
+        dict(
+            method='Unrolled GAN, 10 steps', source=_PACGAN_T3, budget=_UNROLLED_SM_BUDGET, modes=327.2, reverse_kl=4.66
+        ),
+        dict(method='PacDCGAN4', source=_PACGAN_T3, budget=_UNROLLED_SM_BUDGET, modes=667.4, reverse_kl=1.81),
     ),
 }
 
@@ -72,7 +114,7 @@ def _mixture_suite(dataset: str, description: str, anchors) -> Suite:
 def _pacgan_protocol_suite(dataset: str, description: str, anchors) -> Suite:
     """PacGAN's synthetic experiment itself (configs.PROTOCOLS['pacgan']): its nets, data, optimizer, 400 epochs of
     100,000 points at batch 100 and 10 trials, so that its rows compare like for like."""
-    return Suite(dataset, tuple(range(10)), 400_000, {'pacgan': None}, description, {'pacgan': anchors}, 'pacgan')
+    return Suite(dataset, tuple(range(10)), 400_000, {'pacgan': None}, description, {'pacgan': anchors}, 'pacgan', 'se')
 
 
 SUITES = {
