@@ -248,3 +248,30 @@ def test_headline_gives_the_standard_error_where_the_quoted_rows_do():
     )
     line = report.headline_table([summary], report.COLUMNS_2D, spread='se')[2]
     assert line.startswith('| dcgan | 400,000 steps of batch 100 | 3 | 7.0 ± 0.6 |'), line
+
+
+def test_a_study_trained_in_stages_reports_its_learning_curves(tmp_path):
+    """Every eval_<step>.json a run holds is a point of its curve (PPGN and raw-weight evals are not)."""
+    manifest = {'suite': 'ring8', 'runs': []}
+    for seed in (0, 1):
+        name = f'dcgan-pacgan-s{seed}'
+        manifest['runs'].append(
+            dict(name=name, method='dcgan', setting='pacgan', seed=seed, num_train_steps=300, samplers=['prior'])
+        )
+        (tmp_path / name).mkdir()
+        for step in (100, 300):
+            metrics = dict(modes=step / 100 + seed, high_quality_fraction=0.5, reverse_kl=0.1)
+            result = dict(metrics=metrics, step=step, settings={}, plots=[])
+            (tmp_path / name / f'eval_{step}.json').write_text(json.dumps(result))
+        (tmp_path / name / 'eval_300_ppgn.json').write_text('not read')
+    (tmp_path / runs.MANIFEST).write_text(json.dumps(manifest))
+    curves = report.collect_curves(str(tmp_path), manifest['runs'])
+    assert sorted((r['seed'], r['steps'], r['modes']) for r in curves) == [
+        (0, 100, 1),
+        (0, 300, 3),
+        (1, 100, 2),
+        (1, 300, 4),
+    ]
+    written = report.write_report(str(tmp_path))
+    assert str(tmp_path / 'curves_pacgan.png') in written and (tmp_path / 'curves_pacgan.png').stat().st_size > 5000
+    assert '![curves](curves_pacgan.png)' in (tmp_path / 'results.md').read_text()

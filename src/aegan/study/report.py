@@ -8,6 +8,7 @@ Every number in the report is read from an eval JSON; nothing is recomputed here
 import csv
 import json
 import os
+import re
 
 import matplotlib
 
@@ -31,6 +32,7 @@ COLUMNS_STACKED = (
     ('recall', 'recall', '{:.3f}'),  # label-free coverage measures in the counter's feature space (docs/metrics.md)
     ('coverage', 'coverage', '{:.3f}'),
 )
+EVAL_AT_STEP = re.compile(r'eval_(\d+)\.json')  # the prior sampler's eval of one checkpoint (runs.eval_json)
 QUALITY = {'ring8': 'high_quality_fraction', 'grid25': 'high_quality_fraction', 'stacked_mnist': 'confident_fraction'}
 
 
@@ -72,7 +74,61 @@ def collect(root: str) -> tuple[str, list[dict]]:
                     'settings': result['settings'],
                 }
             )
-    return manifest['suite'], rows
+    return manifest['suite'], rows, manifest['runs']
+
+
+def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
+    """One row per (run, step) of every prior-sampler eval JSON a run holds (`eval_<step>.json`): a study trained in
+    stages (`--steps=5000`, then `--steps=15000` on the same root) leaves one per stage, a learning curve."""
+    rows = []
+    for run in manifest_runs:
+        folder = os.path.join(root, run['name'])
+        steps = sorted(
+            int(m.group(1))
+            for m in map(EVAL_AT_STEP.fullmatch, os.listdir(folder) if os.path.isdir(folder) else [])
+            if m
+        )
+        for step in steps:
+            with open(runs.eval_json(root, run['name'], step, 'prior')) as f:
+                metrics = json.load(f)['metrics']
+            rows.append(
+                {'label': run['method'], 'setting': run['setting'], 'seed': run['seed'], 'steps': step, **metrics}
+            )
+    return rows
+
+
+def plot_curves(path: str, rows: list[dict], columns, anchors=()) -> None:
+    """Each headline metric against training steps: a method's mean over seeds as a line, each seed as a dot, the
+    quoted rows as dashed lines (their budgets are in the headline table)."""
+    columns = columns[:3]
+    fig, axes = plt.subplots(1, len(columns), figsize=(4.8 * len(columns), 3.6), squeeze=False)
+    for ax, (key, title, _) in zip(axes[0], columns):
+        for i, label in enumerate(dict.fromkeys(r['label'] for r in rows)):
+            mine = [r for r in rows if r['label'] == label and np.isfinite(r.get(key, np.nan))]
+            steps = sorted({r['steps'] for r in mine})
+            color = f'C{i}'
+            ax.plot([r['steps'] for r in mine], [r[key] for r in mine], 'o', color=color, markersize=3, alpha=0.5)
+            means = [np.mean([r[key] for r in mine if r['steps'] == step]) for step in steps]
+            ax.plot(steps, means, '-', color=color, label=label)
+        for j, anchor in enumerate(a for a in anchors if key in a):
+            ax.axhline(anchor[key], color=f'C{j}', linestyle='--', linewidth=0.8, alpha=0.5)
+            ax.annotate(
+                f'quoted: {anchor["method"]}',
+                (1.0, anchor[key]),
+                xycoords=('axes fraction', 'data'),
+                fontsize=6,
+                ha='right',
+                va='bottom',
+                color='gray',
+            )
+        ax.set_xscale('log')
+        ax.set_xlabel('training steps', fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def rows_of_setting(rows: list[dict], setting: str) -> list[dict]:
@@ -231,7 +287,7 @@ def write_report(root: str, out: str | None = None) -> list[str]:
     """Writes results.md, results.csv, results.json and the PNGs into `out` (default: `root`); returns their paths."""
     out = out or root
     os.makedirs(out, exist_ok=True)
-    suite_name, rows = collect(root)
+    suite_name, rows, manifest_runs = collect(root)
     suite = suites.get_suite(suite_name)
     if not rows:
         raise FileNotFoundError(f'No eval JSONs under {root} yet: no run of the study has finished.')
@@ -285,6 +341,19 @@ def write_report(root: str, out: str | None = None) -> list[str]:
     plot_metrics(metrics_png, summaries_by_setting, columns)
     written.append(metrics_png)
     lines += ['![modes and quality per method; dots are seeds](metrics.png)', '']
+    curves = collect_curves(root, manifest_runs)
+    for setting in summaries_by_setting:
+        mine = rows_of_setting(curves, setting)
+        if len({r['steps'] for r in mine}) > 1:
+            png = os.path.join(out, f'curves_{setting}.png')
+            plot_curves(png, mine, columns, suite.anchors.get(setting, ()))
+            written.append(png)
+            lines += [
+                f'Learning curves, setting `{setting}` (one eval per stage of the study; dots are seeds):',
+                '',
+                f'![curves]({os.path.basename(png)})',
+                '',
+            ]
     pictures = (('samples', 'Samples', False), ('modes', 'Mode histograms', True))  # eval PNGs: grid, *_modes.png
     for setting in summaries_by_setting:
         mine = rows_of_setting(rows, setting)
