@@ -136,3 +136,27 @@ def test_a_protocol_run_grown_to_a_longer_budget_ends_where_a_straight_run_does(
     trainer.train_and_evaluate(first, str(tmp_path / 'grown'))
     trainer.train_and_evaluate(config, str(tmp_path / 'grown'))
     assert_trees_identical(load_state(tmp_path / 'grown', 24), load_state(tmp_path / 'straight', 24))
+
+
+def test_a_2d_run_saved_before_the_protocol_keys_existed_resumes_under_todays_config(tmp_path):
+    """Its config.json lacks model.activation, ..., dcgan.updates: absent, they mean today's defaults, so the run goes
+    on; a real change of one of them is still refused."""
+    import json
+
+    from aegan import checkpointing
+
+    config = cli.load_config_file('experiments/dcgan_ring8.py')
+    config.update(num_train_steps=4, checkpoint_every_steps=4, sample_every_steps=1000, log_every_steps=1000)
+    trainer.train_and_evaluate(config, str(tmp_path))
+    saved = json.loads((tmp_path / 'config.json').read_text())
+    for key in ('activation', 'norm', 'init_std', 'discriminator_hidden', 'discriminator_activation', 'maxout_pieces'):
+        del saved['model'][key]
+    del saved['data']['num_train_examples'], saved['dcgan']
+    (tmp_path / 'config.json').write_text(json.dumps(saved))
+    changed = config.copy_and_resolve_references()
+    changed.model.norm = 'batch'
+    with pytest.raises(ValueError, match=r"different config.*\n  model.norm: None -> 'batch'\nUse a new"):
+        checkpointing.save_config(changed, str(tmp_path))
+    longer = config.copy_and_resolve_references()
+    longer.num_train_steps = 8
+    assert int(trainer.train_and_evaluate(longer, str(tmp_path)).step) == 8

@@ -42,6 +42,33 @@ RESUMABLE_KEYS = (
     'max_checkpoints_to_keep',
 )
 
+# Keys added to the configs after runs were saved without them, each with what the code reads where a config.json
+# lacks it (nets._mlp_style and _critic_style, methods/dcgan.py, data/mixtures.py): a run saved before a key existed
+# resumes under today's config file when the key has that value, the same experiment. `ANY`: read only by layers an
+# older run cannot have (maxout pieces without maxout).
+ANY = object()
+ADDED_KEYS = {
+    'model.activation': lambda old: 'leaky_relu',
+    'model.norm': lambda old: 'none',
+    'model.init_std': lambda old: 0.0,
+    'model.discriminator_hidden': lambda old: old.get('model.hidden'),
+    'model.discriminator_activation': lambda old: 'leaky_relu',
+    'model.maxout_pieces': lambda old: ANY,
+    'data.num_train_examples': lambda old: 0,
+    'dcgan.updates': lambda old: 'alternating',
+}
+
+
+def _changed_on_resume(key: str, old: dict, new: dict) -> bool:
+    """Whether `key` differs between the saved (`old`) and today's (`new`) flattened configs, an added key absent
+    from `old` counting as its `ADDED_KEYS` value."""
+    if key in RESUMABLE_KEYS:
+        return False
+    if key not in old and key in ADDED_KEYS:
+        assumed = ADDED_KEYS[key](old)
+        return assumed is not ANY and assumed != new.get(key)
+    return old.get(key) != new.get(key)
+
 
 def workdir_path(workdir) -> epath.Path:
     """`workdir` as an epath.Path: a remote URI (`gs://b/run`) unchanged, a local path absolute and `~`-expanded."""
@@ -226,11 +253,7 @@ def save_config(config, workdir: str) -> None:
     elif path.exists():
         old = json.loads(path.read_text())
         old_flat, new_flat = config_schema.flatten(old), config_schema.flatten(new)
-        changed = sorted(
-            k
-            for k in old_flat.keys() | new_flat.keys()
-            if old_flat.get(k) != new_flat.get(k) and k not in RESUMABLE_KEYS
-        )
+        changed = sorted(k for k in old_flat.keys() | new_flat.keys() if _changed_on_resume(k, old_flat, new_flat))
         if changed:
             diff = '\n'.join(f'  {k}: {old_flat.get(k)!r} -> {new_flat.get(k)!r}' for k in changed)
             raise ValueError(
