@@ -234,8 +234,25 @@ def config_path(workdir) -> epath.Path:
     return workdir_path(workdir) / 'config.json'
 
 
+def read_config_json(workdir) -> dict:
+    """The run's config.json as a dict; a damaged one (truncated, not JSON) is a one-line error that says what is
+    left, and is never rewritten."""
+    path = config_path(workdir)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        checkpoints = workdir_path(workdir) / 'checkpoints'
+        steps = sorted(ocp.utils.checkpoint_steps(checkpoints)) if checkpoints.exists() else []
+        listed = f'step{"s" if len(steps) > 1 else ""} {", ".join(map(str, steps))}'
+        kept = f'its checkpoints ({listed}) are' if steps else 'it has no checkpoints;'
+        raise ValueError(
+            f'{path} is damaged ({error.msg} at line {error.lineno}, column {error.colno}); it is left as it is and '
+            f'{kept} untouched: restore config.json from a copy to go on with the run, or train into a new --workdir.'
+        ) from None
+
+
 def load_config(workdir) -> ml_collections.ConfigDict:
-    return ml_collections.ConfigDict(json.loads(config_path(workdir).read_text()))
+    return ml_collections.ConfigDict(read_config_json(workdir))
 
 
 def save_config(config, workdir: str) -> None:
@@ -251,7 +268,7 @@ def save_config(config, workdir: str) -> None:
         if jax.process_index() == 0:
             logging.warning('%s has a config.json but no checkpoint (an earlier start failed): replacing it.', workdir)
     elif path.exists():
-        old = json.loads(path.read_text())
+        old = read_config_json(workdir)
         old_flat, new_flat = config_schema.flatten(old), config_schema.flatten(new)
         changed = sorted(k for k in old_flat.keys() | new_flat.keys() if _changed_on_resume(k, old_flat, new_flat))
         if changed:

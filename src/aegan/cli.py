@@ -57,8 +57,30 @@ def load_config_file(spec: str):
         raise FileNotFoundError(f'--config={spec}: no such file (the configs are experiments/<method>_<dataset>.py).')
     module_spec = importlib.util.spec_from_file_location('aegan_user_config', path)
     module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module.get_config(arg) if arg else module.get_config()
+    try:
+        module_spec.loader.exec_module(module)
+        return module.get_config(arg) if arg else module.get_config()
+    except SyntaxError as error:  # the file, line and message are all the user needs
+        raise config_schema.ConfigError(
+            f'--config={spec}: {error.filename}, line {error.lineno}: {error.msg}: fix the file and rerun.'
+        ) from None
+    except Exception as error:
+        if raised_by_aegan(error):  # aegan's own checks (e.g. an unknown protocol) say what is wrong themselves
+            raise
+        line = _line_in(error, path)
+        raise config_schema.ConfigError(
+            f'--config={spec}: {path}{line}: {type(error).__name__}: {error}: fix the file and rerun.'
+        ) from None
+
+
+def _line_in(error: BaseException, path: str) -> str:
+    """', line N' of the innermost frame of `error`'s traceback that runs `path`, or ''."""
+    line, tb = '', error.__traceback__
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) == os.path.abspath(path):
+            line = f', line {tb.tb_lineno}'
+        tb = tb.tb_next
+    return line
 
 
 def parse_config_flags(argv, binary: str, flag_values=flags.FLAGS):

@@ -14,6 +14,8 @@ import time
 from absl import logging
 from etils import epath
 
+from aegan import filesystem
+
 LOCK_FILE = 'aegan.lock'
 STALE_AFTER_S = 600
 
@@ -64,7 +66,14 @@ class WorkdirLock:
                     pid,
                     'that process is gone' if same_host else f'not refreshed for {age:.0f} s',
                 )
-        self.refresh()
+        try:
+            self.refresh()  # the run's first write: a workdir it cannot write to stops it here, before anything else
+        except OSError as error:
+            if not filesystem.is_storage_fault(error):
+                raise
+            raise filesystem.StorageError(
+                filesystem.describe(error, f'creating the workdir {self.path.parent}') + ' (nothing was written)'
+            ) from None
 
     def refresh(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

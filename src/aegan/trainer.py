@@ -4,7 +4,6 @@ Read top to bottom like big_vision's train.py. No globals: everything a run need
 """
 
 import functools
-import json
 import time
 
 import jax
@@ -12,7 +11,18 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, config_schema, data, ema, locking, methods, parallel, preemption, writers
+from aegan import (
+    checkpointing,
+    config_schema,
+    data,
+    ema,
+    filesystem,
+    locking,
+    methods,
+    parallel,
+    preemption,
+    writers,
+)
 from aegan.methods import classifier
 from aegan.metrics.mode_coverage import mixture_coverage
 
@@ -149,7 +159,7 @@ def as_started(config, workdirs):
             continue
         for workdir in workdirs:
             path = checkpointing.config_path(workdir)
-            if path.exists() and section not in json.loads(path.read_text()):
+            if path.exists() and section not in checkpointing.read_config_json(workdir):
                 logging.warning(
                     '%s was started without a %r section in its config: it resumes without one (docs/training.md).',
                     workdir,
@@ -188,11 +198,11 @@ def _train(config, workdir: str, devices, preempted, seeds, replicas):
             try:
                 run.lock.acquire()  # before anything of this run is written
                 run.locked = True
-            except locking.WorkdirInUseError as e:
+            except (locking.WorkdirInUseError, filesystem.StorageError) as e:  # every process must hear of it
                 in_use = in_use or e
     try:
         if not checkpointing.agree(in_use is None):  # every process stops, not just process 0
-            raise in_use or locking.WorkdirInUseError(f"{workdir} is in use by another run: see process 0's log.")
+            raise in_use or locking.WorkdirInUseError(f'process 0 could not take {workdir}: see its log for why.')
         if seeds is not None and replicas == 'auto':
             replicas = replica_strategy(config)
         return _train_locked(runs, mesh, dataset, method, preempted, None if seeds is None else replicas)
