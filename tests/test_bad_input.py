@@ -14,7 +14,7 @@ import pytest
 from absl import flags
 from ml_collections import config_flags
 
-from aegan import cli, config_schema, data, trainer
+from aegan import cli, config_schema, configs, data, trainer
 
 pytestmark = pytest.mark.filterwarnings('ignore:the load_module:DeprecationWarning')  # ml_collections' loader
 EMBEDDED = ('ring8', 'grid25', 'stacked_mnist', 'mnist')  # datasets whose data ship with the package
@@ -78,7 +78,12 @@ def check_like_the_binary(argv):
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, 'experiments', '*.py')))
 # A config file's argument selects a published protocol (configs.PROTOCOLS); every one has the schema's keys.
-PROTOCOL_CONFIGS = [f'{path}:pacgan' for path in CONFIGS if path.endswith(('_ring8.py', '_grid25.py'))]
+PROTOCOL_CONFIGS = [
+    f'{path}:{name}'
+    for name, protocol in configs.PROTOCOLS.items()
+    for path in CONFIGS
+    if path.endswith(tuple(f'_{dataset}.py' for dataset in protocol['datasets']))
+]
 
 
 def test_every_bad_override_of_every_config_is_a_one_line_message(repo, monkeypatch):
@@ -159,7 +164,7 @@ def test_describe_lists_every_key_with_its_meaning(repo):
 
 def test_every_dataset_and_method_key_is_in_the_schema():
     assert set(data.DATASETS) >= {'ring8', 'stacked_mnist', 'cifar10', 'celeb_a'}
-    assert len(PROTOCOL_CONFIGS) == 14
+    assert len(PROTOCOL_CONFIGS) == 14  # 7 methods x ring8, grid25
     for path in [*CONFIGS, *PROTOCOL_CONFIGS]:
         for key in config_schema.flatten(cli.load_config_file(os.path.join(REPO, path))):
             assert config_schema.schema_path(key) in config_schema.SCHEMA, (path, key)

@@ -264,6 +264,7 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(tmp_path):
             result = dict(metrics=metrics, step=step, settings={}, plots=[])
             (tmp_path / name / f'eval_{step}.json').write_text(json.dumps(result))
         (tmp_path / name / 'eval_300_ppgn.json').write_text('not read')
+        (tmp_path / name / 'eval_300_raw.json').write_text('not read')
     (tmp_path / runs.MANIFEST).write_text(json.dumps(manifest))
     curves = report.collect_curves(str(tmp_path), manifest['runs'])
     assert sorted((r['seed'], r['steps'], r['modes']) for r in curves) == [

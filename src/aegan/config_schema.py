@@ -119,7 +119,7 @@ SCHEMA: dict[str, Key] = {
     'model.z_dim': Key('int', 'dimension of the code z', low=1, example=100),
     'model.width': Key('int', 'dcgan: channels of the first conv stage (doubled per stage)', low=1, example=64),
     'model.discriminator_width': Key('int', 'dcgan: width of the data discriminator alone', low=1, example=32),
-    'model.hidden': Key('ints', 'mlp: hidden layer widths', low=1, example=(128, 128)),
+    'model.hidden': Key('ints', 'mlp: hidden widths of the encoder and generator', low=1, example=(128, 128)),
     'model.activation': Key(
         'str', 'mlp: hidden activation of the encoder and generator', choices=('leaky_relu', 'relu'), example='relu'
     ),

@@ -59,7 +59,7 @@ _TWO_D = dict(
         init_std=0.0,
         discriminator_hidden=(128, 128),
         discriminator_activation='leaky_relu',
-        maxout_pieces=1,
+        maxout_pieces=5,  # read only where the activation is 'maxout'
     ),
     code_disc_hidden=(128, 128),
 )

@@ -2,7 +2,8 @@
 
 Ring: 8 modes at (cos 2πk/8, sin 2πk/8), std 0.01. Grid: 25 modes at {-4, -2, 0, 2, 4}^2, std 0.05.
 `data.num_train_examples=0` draws fresh samples every step (an infinite stream); N > 0 draws a fixed training set
-of N points from the run's seed and visits it in epochs, each in its own order, as PacGAN's 100,000-point sets.
+of N points from the run's seed as PacGAN's code does (N draws, resampled with replacement) and visits it in
+epochs, each in its own order.
 """
 
 import functools
@@ -33,11 +34,14 @@ def _mixture(name: str, centers: np.ndarray, std: float, num_test: int, num_trai
         modes = rng.integers(0, len(centers), size=n)
         return (centers[modes] + std * rng.standard_normal((n, 2))).astype(np.float32)
 
-    @functools.lru_cache(maxsize=1)
+    @functools.cache  # one per seed: the seeds of a group read theirs every step
     def train_set(seed):
-        return sample(np.random.default_rng([seed, _TRAIN_SET_STREAM]), num_train)
+        # PacGAN's GaussianPackingMixture: N points drawn, then resampled with replacement (about 63% distinct).
+        rng = np.random.default_rng([seed, _TRAIN_SET_STREAM])
+        points = sample(rng, num_train)
+        return points[rng.integers(0, num_train, size=num_train)]
 
-    @functools.lru_cache(maxsize=2)
+    @functools.lru_cache(maxsize=64)  # this epoch's and the next's order for each of up to 32 grouped seeds
     def order(seed, epoch):
         return epoch_permutation(seed, epoch, num_train)
 

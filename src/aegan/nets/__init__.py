@@ -71,7 +71,8 @@ def discriminator(model_config, data_shape, axis_name=None, norm='batch', width=
         return Downsampler(1, data_shape[0], width, axis_name, norm)
     if model_config.get('discriminator_width'):
         raise ValueError(
-            "model.discriminator_width applies to model.kind='dcgan'; the MLP discriminator uses model.hidden."
+            "model.discriminator_width applies to model.kind='dcgan'; the MLP discriminator uses "
+            'model.discriminator_hidden (default: model.hidden).'
         )
     return MLP(tuple(model_config.get('discriminator_hidden', model_config.hidden)), 1, **_critic_style(model_config))
 

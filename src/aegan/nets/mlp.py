@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from aegan.parallel import collective_axis
 
 ACTIVATIONS = ('leaky_relu', 'relu', 'maxout')
-NORMS = ('none', 'batch')
+MLP_NORMS = ('none', 'batch')
 
 
 class MLP(nn.Module):
@@ -37,6 +37,11 @@ class MLP(nn.Module):
 
     @nn.compact
     def __call__(self, x, train: bool = True):
+        if self.activation not in ACTIVATIONS or self.norm not in MLP_NORMS:
+            raise ValueError(
+                f'MLP activation={self.activation!r}, norm={self.norm!r}; valid: {list(ACTIVATIONS)} and '
+                f'{list(MLP_NORMS)}.'
+            )
         init = nn.initializers.normal(self.init_std) if self.init_std > 0 else nn.linear.default_kernel_init
         x = x.reshape(x.shape[0], -1)
         for width in self.hidden:

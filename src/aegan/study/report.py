@@ -36,8 +36,9 @@ EVAL_AT_STEP = re.compile(r'eval_(\d+)\.json')  # the prior sampler's eval of on
 QUALITY = {'ring8': 'high_quality_fraction', 'grid25': 'high_quality_fraction', 'stacked_mnist': 'confident_fraction'}
 
 
-def collect(root: str) -> tuple[str, list[dict]]:
-    """(suite name, one row per (run, sampler) with an eval JSON: run fields, metrics, wall seconds, JSON path)."""
+def collect(root: str) -> tuple[str, list[dict], list[dict]]:
+    """(suite name, one row per (run, sampler) with an eval JSON: run fields, metrics, wall seconds, JSON path;
+    the manifest's runs)."""
     path = os.path.join(root, runs.MANIFEST)
     if not os.path.exists(path):
         raise FileNotFoundError(f'{path} not found: {root} is not a study root (run python -m aegan.study first).')

@@ -100,7 +100,13 @@ def should_group_seeds(plan: list[Run], backend: str) -> bool:
     if backend != 'cpu':
         return True
     models = [cli.load_config_file(config).model for config in {run.config for run in plan}]
-    return all(model.kind == 'mlp' and max(model.hidden) <= SMALL_MLP_UNITS for model in models)
+    return all(model.kind == 'mlp' and _widest_layer(model) <= SMALL_MLP_UNITS for model in models)
+
+
+def _widest_layer(model) -> int:
+    """Units of an MLP config's widest layer, a maxout layer counting each of its pieces."""
+    pieces = model.get('maxout_pieces', 1) if model.get('discriminator_activation') == 'maxout' else 1
+    return max(max(model.hidden), max(model.get('discriminator_hidden', model.hidden)) * pieces)
 
 
 def default_backend() -> str:
