@@ -34,47 +34,29 @@ _VEEGAN_T1 = 'VEEGAN (Srivastava et al. 2017) Table 1'
 # `se`: the table's ± (standard errors over its trials); `budget`: the training the row had.
 _PACGAN_2D_BUDGET = '400,000 steps of batch 100, 10 trials'
 _VEEGAN_2D_BUDGET = 'VEEGAN nets and budget'
+
+
+def _pacgan_table1(method, modes, high_quality, reverse_kl, standard_errors) -> dict:
+    """A row of PacGAN's Table 1: mean over its 10 trials, ± their standard error."""
+    keys = ('modes', 'high_quality_fraction', 'reverse_kl')
+    return dict(
+        method=method,
+        source=_PACGAN_T1,
+        budget=_PACGAN_2D_BUDGET,
+        **dict(zip(keys, (modes, high_quality, reverse_kl))),
+        se=dict(zip(keys, standard_errors)),
+    )
+
+
 RING8_ANCHORS = (
-    dict(
-        method='GAN',
-        source=_PACGAN_T1,
-        budget=_PACGAN_2D_BUDGET,
-        modes=6.3,
-        high_quality_fraction=0.982,
-        reverse_kl=0.45,
-        se=dict(modes=0.5, high_quality_fraction=0.002, reverse_kl=0.09),
-    ),
-    dict(
-        method='PacGAN4',
-        source=_PACGAN_T1,
-        budget=_PACGAN_2D_BUDGET,
-        modes=7.8,
-        high_quality_fraction=0.959,
-        reverse_kl=0.07,
-        se=dict(modes=0.1, high_quality_fraction=0.014, reverse_kl=0.02),
-    ),
+    _pacgan_table1('GAN', 6.3, 0.982, 0.45, (0.5, 0.002, 0.09)),
+    _pacgan_table1('PacGAN4', 7.8, 0.959, 0.07, (0.1, 0.014, 0.02)),
     dict(method='Unrolled GAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=7.6, high_quality_fraction=0.356),
     dict(method='VEEGAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=8.0, high_quality_fraction=0.529),
 )
 GRID25_ANCHORS = (
-    dict(
-        method='GAN',
-        source=_PACGAN_T1,
-        budget=_PACGAN_2D_BUDGET,
-        modes=17.3,
-        high_quality_fraction=0.948,
-        reverse_kl=0.70,
-        se=dict(modes=0.8, high_quality_fraction=0.007, reverse_kl=0.07),
-    ),
-    dict(
-        method='PacGAN4',
-        source=_PACGAN_T1,
-        budget=_PACGAN_2D_BUDGET,
-        modes=24.8,
-        high_quality_fraction=0.936,
-        reverse_kl=0.04,
-        se=dict(modes=0.2, high_quality_fraction=0.006, reverse_kl=0.01),
-    ),
+    _pacgan_table1('GAN', 17.3, 0.948, 0.70, (0.8, 0.007, 0.07)),
+    _pacgan_table1('PacGAN4', 24.8, 0.936, 0.04, (0.2, 0.006, 0.01)),
     dict(method='Unrolled GAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=23.6, high_quality_fraction=0.16),
     dict(method='VEEGAN', source=_VEEGAN_T1, budget=_VEEGAN_2D_BUDGET, modes=24.6, high_quality_fraction=0.40),
 )
