@@ -49,7 +49,7 @@ def _mixture(name: str, centers: np.ndarray, std: float, num_test: int, num_trai
         if not num_train:
             return sample(step_rng(seed, step), batch_size)
         epochs, rows = np.divmod(step * batch_size + np.arange(batch_size), num_train)
-        indices = np.array([order(seed, int(e))[r] for e, r in zip(epochs, rows)])
+        indices = np.concatenate([order(seed, int(e))[rows[epochs == e]] for e in np.unique(epochs)])
         return train_set(seed)[indices]
 
     # A fixed held-out set, from a stream no training step can draw (steps are >= 0).
