@@ -184,6 +184,8 @@ def tiny_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp('tiny') / 'run'
     trainer.train_and_evaluate(config, str(workdir), devices=jax.devices()[:1])
     np.savez(workdir.parent / 'wrong_inception.npz', kernel=np.zeros((3, 3)))
+    whole = (workdir.parent / 'wrong_inception.npz').read_bytes()
+    (workdir.parent / 'truncated_inception.npz').write_bytes(whole[: len(whole) // 2])  # a copy cut short
     return workdir
 
 
@@ -193,6 +195,7 @@ EVAL_CASES = [  # (flags, what the one-line message must contain)
     (['--metrics=bogus'], "Unknown metrics ['bogus']"),
     (['--checkpoint={run}/checkpoints/999'], 'No checkpoint at'),
     (['--metrics=fid', '--inception_weights={run}/../wrong_inception.npz'], 'is not a converted 2015-12-05 Inception'),
+    (['--metrics=fid', '--inception_weights={run}/../truncated_inception.npz'], 'is damaged, not a whole .npz'),
     (['--metrics=dataset_inception_score', '--classifier={run}'], 'not a classifier'),
     (['--prdc_samples=3', '--metrics=precision_recall'], 'prdc_samples=3 must be an integer >= 6'),
 ]

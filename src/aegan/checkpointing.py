@@ -26,7 +26,7 @@ from absl import logging
 from etils import epath
 from jax.experimental import multihost_utils
 
-from aegan import config_schema
+from aegan import config_schema, filesystem
 
 # Keys a resumed run may change (a longer schedule, other logging, where and how fast the data is read); any other
 # change needs a new workdir.
@@ -89,14 +89,55 @@ def make_manager(workdir, config, barrier_prefix: str | None = None) -> ocp.Chec
     return ocp.CheckpointManager(workdir_path(workdir) / 'checkpoints', options=options)
 
 
-def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force: bool = False) -> bool:
-    """Saves `state` as step `step` every `interval` steps (or when `force`); asynchronous.
+MOVE_WORKDIR = 'move the workdir to another disk'  # where a run that cannot write its files can go on
 
-    The schedule is ours, not Orbax's `save_interval_steps`, which also saves the first step of every run.
+
+def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force: bool = False) -> bool:
+    """Saves `state` as step `step` every `interval` steps (or when `force`), and waits until it is on disk.
+
+    The schedule is ours, not Orbax's `save_interval_steps`, which also saves the first step of every run. The wait
+    makes a failed write stop the run at that step, not at the next save: a full disk ends in a StorageError on every
+    process that names the last finished checkpoint (kept, like all before it), and the half-written step is
+    removed (Orbax never restores it, and it holds the space the rerun needs).
     """
     if not (force or step % interval == 0):
         return False
-    return manager.save(step, args=ocp.args.StandardSave(state), force=True)
+    error = None
+    try:
+        saved = manager.save(step, args=ocp.args.StandardSave(state), force=True)
+        manager.wait_until_finished()
+    except Exception as e:  # Orbax raises the fault of its writer threads here, as an OSError or a TensorStore status
+        if not filesystem.is_storage_fault(e):
+            raise
+        error = e
+    if all_agree(error is None):
+        return saved
+    checkpoints = epath.Path(manager.directory)
+    if jax.process_index() == 0:
+        for partial in checkpoints.glob(f'{step}.orbax-checkpoint-tmp*'):
+            partial.rmtree() if partial.is_dir() else partial.unlink()
+    kept = finished_steps(checkpoints)
+    if not checkpoints.exists():
+        resume = ' (its checkpoints directory is gone, so the rerun starts again from step 0)'
+    elif kept:
+        listed = ', '.join(map(str, kept))
+        resume = f' to resume from step {kept[-1]} (kept: the checkpoints of step {listed}; removed: the half-written '
+        resume += f'step {step})'
+    else:
+        resume = f' (no checkpoint was finished; removed: the half-written step {step})'
+    if error is None:
+        raise filesystem.StorageError(
+            f'another process could not write step {step} of {checkpoints.parent} (its log says why): fix that '
+            f'disk, then rerun the same command{resume}'
+        )
+    doing = f'saving step {step} of {checkpoints.parent}'
+    cause = filesystem.as_os_error(error, checkpoints / str(step))
+    raise filesystem.StorageError(filesystem.describe(cause, doing, MOVE_WORKDIR) + resume)
+
+
+def finished_steps(checkpoints: epath.Path) -> list[int]:
+    """The steps of `checkpoints/` that Orbax finished (a half-written one is `<step>.orbax-checkpoint-tmp*`)."""
+    return sorted(int(p.name) for p in checkpoints.iterdir() if p.name.isdigit()) if checkpoints.exists() else []
 
 
 class StructureMismatchError(ValueError):
@@ -174,6 +215,13 @@ def agree(ok: bool) -> bool:
     if jax.process_count() == 1:
         return ok
     return bool(multihost_utils.broadcast_one_to_all(np.int32(ok)))
+
+
+def all_agree(ok: bool) -> bool:
+    """Whether `ok` holds on every process, the same answer on each (a no-op with one process)."""
+    if jax.process_count() == 1:
+        return ok
+    return bool(np.all(multihost_utils.process_allgather(np.int32(ok))))
 
 
 def restore_or_init(manager: ocp.CheckpointManager, init_fn, workdir, abstract=None):

@@ -33,7 +33,7 @@ from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import cli, compilation_cache, ema, evaluators, parallel, reference_data, runs, samplers, writers
+from aegan import cli, compilation_cache, ema, evaluators, filesystem, parallel, reference_data, runs, samplers, writers
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import ms_ssim
 
@@ -206,9 +206,17 @@ def evaluate_classifier(run: runs.Run) -> dict:
 
 def evaluate(checkpoint: str, **options) -> dict:
     """Runs the evaluation (keyword options: `evaluators.Options`' fields) and writes its JSON and PNGs; returns the
-    JSON's content."""
+    JSON's content. A disk that is full or read-only ends in one StorageError that says which (the run's own
+    directory, or the cache of `evaluators.CACHE_ENV`); the checkpoints are only read."""
     options = evaluators.Options(**options)
     run = runs.restore(checkpoint)
+    with filesystem.writing(
+        f'writing the eval of {run.workdir}', 'copy the run to a writable disk and evaluate the copy'
+    ):
+        return _evaluate(run, options)
+
+
+def _evaluate(run: runs.Run, options: evaluators.Options) -> dict:
     if run.method.sample is None:
         if options.sampler != 'prior' or options.metrics:
             raise ValueError(

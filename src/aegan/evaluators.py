@@ -20,7 +20,7 @@ import jax
 import numpy as np
 from absl import logging
 
-from aegan import checkpointing, data, ema, locking, reference_data, runs, samplers, trainer, writers
+from aegan import checkpointing, data, ema, filesystem, locking, reference_data, runs, samplers, trainer, writers
 from aegan.batching import apply_in_chunks
 from aegan.data import mnist as mnist_lib
 from aegan.images import to_pixels, to_uint8
@@ -35,6 +35,7 @@ from aegan.metrics import prdc as prdc_lib
 
 WEIGHTS_ENV = 'AEGAN_INCEPTION_WEIGHTS'
 CACHE_ENV = 'AEGAN_CACHE_DIR'  # where reference statistics and the mode counter go (default ~/.cache/aegan)
+CACHE_MOVE = f'set {CACHE_ENV} (or --cache_dir) to a writable directory'  # where else the caches can go
 NUM_RECONSTRUCTIONS = 2500  # held-out examples the reconstruction metric reads
 COUNTER_WAIT_SECONDS = 1800  # how long an eval waits for another process training the mode counter
 CLASSIFIER_CHUNK = 1000  # examples per call of a classifier
@@ -305,11 +306,16 @@ def reference_key(config, n: int, sha: str, **draw) -> str:
 def _write_once(path: str, write: Callable[[object], None], mode: str = 'w'):
     """Calls `write(file)` on a file of this process's own, then renames it to `path`: a killed eval leaves no half
     file, and evals writing the same entry at once each write a whole one."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = f'{path}.{os.getpid()}.tmp'
-    with open(partial, mode) as f:
-        write(f)
-    os.replace(partial, path)
+    with filesystem.writing(f'writing the eval cache {os.path.dirname(path)}', CACHE_MOVE):
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(partial, mode) as f:
+                write(f)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):  # a full disk: no half file left behind
+                os.remove(partial)
 
 
 def cached_json(path: str, compute: Callable[[], dict]) -> dict:
@@ -381,7 +387,8 @@ def mnist_counter(path: str | None, cache_dir: str) -> Counter:
         waited = 0
         while True:  # several evals (a study's parallel runs, SLURM array tasks) may ask for it at once
             try:
-                trainer.train_and_evaluate(config, path, devices=jax.local_devices()[:1])  # resumes / returns if done
+                with filesystem.writing(f'training the mode counter into {path}', CACHE_MOVE):
+                    trainer.train_and_evaluate(config, path, devices=jax.local_devices()[:1])  # resumes / returns
                 break
             except locking.WorkdirInUseError:
                 if waited >= COUNTER_WAIT_SECONDS:

@@ -73,7 +73,7 @@ class WorkdirLock:
                 raise
             raise filesystem.StorageError(
                 filesystem.describe(error, f'creating the workdir {self.path.parent}') + ' (nothing was written)'
-            ) from None
+            ) from error
 
     def refresh(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

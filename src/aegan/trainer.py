@@ -333,6 +333,13 @@ def _train_locked(runs, mesh, dataset, method, preempted, replicas):
             if stop:
                 logging.warning('Preempted: saved the checkpoint of step %d; rerun the same command to resume.', step)
                 break
+    except OSError as error:  # a log, an image or an event file that could not be written (the saves raise their own)
+        if not filesystem.is_storage_fault(error):
+            raise
+        saved = runs[0].last_saved
+        resume = f' to resume from step {saved}' if saved is not None else ''
+        doing = f'writing step {step} of {runs[0].workdir}'
+        raise filesystem.StorageError(filesystem.describe(error, doing, checkpointing.MOVE_WORKDIR) + resume) from error
     finally:  # also on errors: the checkpoints already started are finished, never left half-written
         _close(runs)
     return state
@@ -342,8 +349,12 @@ def _close(runs) -> None:
     """Finishes the runs' checkpoint saves and closes their managers and writers (those made so far; once)."""
     for run in runs:
         if run.manager is not None:
-            run.manager.wait_until_finished()
-            run.manager.close()
+            try:
+                run.manager.wait_until_finished()
+                run.manager.close()
+            except Exception as error:  # a failed save has been reported by checkpointing.save; nothing else to do
+                if not filesystem.is_storage_fault(error):
+                    raise
             run.manager = None
         if run.writer is not None:
             run.writer.close()

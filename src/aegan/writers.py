@@ -21,6 +21,7 @@ from absl import logging  # noqa: E402
 from etils import epath  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
+from aegan import filesystem  # noqa: E402
 from aegan.images import to_uint8  # noqa: E402
 
 
@@ -212,17 +213,33 @@ class Progress:
 
 
 class _LibraryInfoFilter(pylogging.Filter):
-    """Drops INFO/DEBUG records from Orbax (dozens of lines per save), and its warnings that a read-only manager
-    (the eval's, which asked for it) is read-only; keeps its other warnings and errors."""
+    """Drops INFO/DEBUG records from Orbax (dozens of lines per save), its warnings that a read-only manager (the
+    eval's, which asked for it) is read-only, and the tracebacks its writer threads and their asyncio tasks log when
+    the disk is full or read-only (checkpointing.save reports that fault in one line); keeps its other warnings and
+    errors."""
 
     def filter(self, record):
+        if record.exc_info and filesystem.is_storage_fault(record.exc_info[1]):  # also asyncio's, of Orbax's tasks
+            return False
         if '/orbax/' not in record.pathname:
             return True
+        if record.levelno >= pylogging.ERROR and filesystem.is_storage_fault(Exception(record.getMessage())):
+            return False
         return record.levelno >= pylogging.WARNING and 'read only' not in record.getMessage().replace('_', ' ')
 
 
 def quiet_library_logs() -> None:
+    """For the binaries' main: Orbax's chatter off (`_LibraryInfoFilter`), and the "Event loop is closed" that
+    TensorStore's pending writes raise into Python after a failed save has closed Orbax's event loop (the save's
+    one-line error says what happened; these would only add tracebacks after it)."""
     logging.get_absl_handler().addFilter(_LibraryInfoFilter())
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if not (isinstance(unraisable.exc_value, RuntimeError) and str(unraisable.exc_value) == 'Event loop is closed'):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def save_mode_histogram(path: str, histogram: np.ndarray, title: str = '') -> str:

@@ -15,7 +15,7 @@ import sys
 
 from absl import app, flags
 
-from aegan import cli
+from aegan import cli, filesystem
 from aegan.study import report, runs, suites
 
 FLAGS = flags.FLAGS
@@ -57,7 +57,7 @@ flags.DEFINE_enum(
 
 
 def main(argv):
-    with cli.user_errors('aegan.study'):
+    with cli.user_errors('aegan.study'), filesystem.writing('writing the study', 'pass another --root (or --out)'):
         _main(argv)
 
 

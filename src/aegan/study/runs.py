@@ -222,6 +222,13 @@ def _latest_step(run: Run, root: str) -> int:
     return max(steps, default=0)
 
 
+def _why(log_path: str) -> str:
+    """The one line a binary ends with when it stops on a fault it can name ('aegan.train: No space left ...')."""
+    with open(log_path) as log:
+        lines = [line.strip() for line in log if line.strip()]
+    return f': {lines[-1]}' if lines and lines[-1].startswith('aegan.') else ''
+
+
 def _run_command(command, log_path: str, env) -> int:
     with open(log_path, 'a') as log:
         log.write(f'\n$ {shlex.join(command)}\n')
@@ -255,7 +262,8 @@ def execute_unit(unit: list[Run], root: str, env=None, metrics=()) -> list[tuple
                     log.write(f'\ntrained with seeds {[r.seed for r in group]} in one program: {log_path(group[0])}\n')
             _add_seconds(root, run, 'train', (time.time() - start) / len(group))
             if code != 0:
-                outcomes[run.name] = f'failed: train exited with {code} (see {log_path(group[0])})'
+                why = _why(log_path(group[0]))
+                outcomes[run.name] = f'failed: train exited with {code}{why} (see {log_path(group[0])})'
     for run in unit:
         if run.name in outcomes:
             continue
@@ -273,7 +281,8 @@ def execute_unit(unit: list[Run], root: str, env=None, metrics=()) -> list[tuple
                 code = _run_command(command, log_path(run), env)
                 _add_seconds(root, run, f'eval_{sampler}', time.time() - start)
                 if code != 0:
-                    outcomes[run.name] = f'failed: eval_{sampler} exited with {code} (see {log_path(run)})'
+                    why = _why(log_path(run))
+                    outcomes[run.name] = f'failed: eval_{sampler} exited with {code}{why} (see {log_path(run)})'
                     break
             if outcomes[run.name] != 'done':
                 break
