@@ -238,3 +238,26 @@ def test_a_failed_run_of_a_study_is_listed_with_the_line_its_binary_ended_with(t
     assert runs._why(str(log)) == ': aegan.train: No space left on device (/r/c/30) ...'
     log.write_text('$ python -m aegan.train ...\nKilled\n')  # no line of ours: nothing is made up
     assert runs._why(str(log)) == ''
+
+
+def test_a_workdir_removed_under_a_running_run_ends_it_in_one_line(repo, tmp_path):
+    """The workdir's path disappears under the run (moved away, then deleted, as by another user or a cleanup job):
+    its next save or write ends the run in one line (a save in flight may finish in the path Orbax makes again, but
+    no save after it)."""
+    import shutil
+    import time
+
+    workdir = tmp_path / 'run'
+    command = [sys.executable, '-m', 'aegan.train', TINY, f'--workdir={workdir}', '--config.num_train_steps=100000']
+    command += ['--config.checkpoint_every_steps=300']  # seconds apart: the path goes between two saves
+    process = subprocess.Popen(command, cwd=repo, stderr=subprocess.PIPE, text=True, env=ENV)
+    deadline = time.time() + 300
+    while not (workdir / 'checkpoints' / '300').exists() and time.time() < deadline:
+        time.sleep(0.05)
+    os.rename(workdir, tmp_path / 'gone')
+    shutil.rmtree(tmp_path / 'gone', ignore_errors=True)
+    _, stderr = process.communicate(timeout=300)
+    message = one_line_error(subprocess.CompletedProcess(command, process.returncode, '', stderr))
+    assert 'No such file or directory' in message and 'a directory on the way to it was removed' in message, message
+    assert message.endswith('(the workdir was removed under the run: the rerun starts again from step 0)'), message
+    assert not (workdir / 'checkpoints' / '600').exists()  # no save went on into a directory made again

@@ -14,6 +14,7 @@ Restoring (`restore_or_init`) tells two failures apart:
 """
 
 import dataclasses
+import errno
 import json
 import os
 import time
@@ -90,6 +91,7 @@ def make_manager(workdir, config, barrier_prefix: str | None = None) -> ocp.Chec
 
 
 MOVE_WORKDIR = 'move the workdir to another disk'  # where a run that cannot write its files can go on
+REMOVED_UNDER_THE_RUN = ' (the workdir was removed under the run: the rerun starts again from step 0)'
 
 
 def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force: bool = False) -> bool:
@@ -102,23 +104,27 @@ def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force:
     """
     if not (force or step % interval == 0):
         return False
+    checkpoints = epath.Path(manager.directory)
     error = None
     try:
+        written_at_start = config_path(checkpoints.parent)
+        if not written_at_start.exists():  # the workdir was removed under the run (Orbax would make it again)
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(written_at_start))
         saved = manager.save(step, args=ocp.args.StandardSave(state), force=True)
         manager.wait_until_finished()
     except Exception as e:  # Orbax raises the fault of its writer threads here, as an OSError or a TensorStore status
-        if not filesystem.is_storage_fault(e):
+        removed = not config_path(checkpoints.parent).exists()  # Orbax's errors then are a zoo, often without errno
+        if not (filesystem.is_storage_fault(e) or removed):
             raise
-        error = e
+        error = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(checkpoints.parent)) if removed else e
     if all_agree(error is None):
         return saved
-    checkpoints = epath.Path(manager.directory)
     if jax.process_index() == 0:
         for partial in checkpoints.glob(f'{step}.orbax-checkpoint-tmp*'):
             partial.rmtree() if partial.is_dir() else partial.unlink()
     kept = finished_steps(checkpoints)
-    if not checkpoints.exists():
-        resume = ' (its checkpoints directory is gone, so the rerun starts again from step 0)'
+    if not config_path(checkpoints.parent).exists():
+        resume = REMOVED_UNDER_THE_RUN
     elif kept:
         listed = ', '.join(map(str, kept))
         resume = f' to resume from step {kept[-1]} (kept: the checkpoints of step {listed}; removed: the half-written '

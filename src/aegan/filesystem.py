@@ -40,6 +40,8 @@ def fault_errno(error: BaseException | None) -> int | None:
         code = re.search(r"(?:os_error_code='?|\[Errno )(\d+)", str(error))
         if code and int(code.group(1)) in CAUSES:
             return int(code.group(1))
+        if str(error).startswith('NOT_FOUND: Error writing'):  # TensorStore's, when a directory it wrote to is gone
+            return errno.ENOENT
         error = error.__cause__ or error.__context__
     return None
 

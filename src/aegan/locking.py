@@ -67,7 +67,8 @@ class WorkdirLock:
                     'that process is gone' if same_host else f'not refreshed for {age:.0f} s',
                 )
         try:
-            self.refresh()  # the run's first write: a workdir it cannot write to stops it here, before anything else
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # the run's first write: a workdir it cannot
+            self.refresh()  # write to stops it here, before anything else
         except OSError as error:
             if not filesystem.is_storage_fault(error):
                 raise
@@ -76,7 +77,8 @@ class WorkdirLock:
             ) from error
 
     def refresh(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Never makes the workdir: one removed under a running run ends it (FileNotFoundError), rather than the run
+        going on in a new, empty directory of the same name."""
         self.path.write_text(json.dumps({**self.owner, 'time': time.time()}))
 
     def release(self) -> None:

@@ -338,6 +338,8 @@ def _train_locked(runs, mesh, dataset, method, preempted, replicas):
             raise
         saved = runs[0].last_saved
         resume = f' to resume from step {saved}' if saved is not None else ''
+        if not checkpointing.config_path(runs[0].workdir).exists():
+            resume = checkpointing.REMOVED_UNDER_THE_RUN
         doing = f'writing step {step} of {runs[0].workdir}'
         raise filesystem.StorageError(filesystem.describe(error, doing, checkpointing.MOVE_WORKDIR) + resume) from error
     finally:  # also on errors: the checkpoints already started are finished, never left half-written
