@@ -105,15 +105,15 @@ def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force:
     if not (force or step % interval == 0):
         return False
     checkpoints = epath.Path(manager.directory)
+    written_at_start = config_path(checkpoints.parent)  # gone: the workdir was removed under the run
     error = None
     try:
-        written_at_start = config_path(checkpoints.parent)
-        if not written_at_start.exists():  # the workdir was removed under the run (Orbax would make it again)
+        if not written_at_start.exists():  # Orbax would make the directory again and save into it
             raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(written_at_start))
         saved = manager.save(step, args=ocp.args.StandardSave(state), force=True)
         manager.wait_until_finished()
     except Exception as e:  # Orbax raises the fault of its writer threads here, as an OSError or a TensorStore status
-        removed = not config_path(checkpoints.parent).exists()  # Orbax's errors then are a zoo, often without errno
+        removed = not written_at_start.exists()  # Orbax's errors then are a zoo, often without errno
         if not (filesystem.is_storage_fault(e) or removed):
             raise
         error = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(checkpoints.parent)) if removed else e
@@ -123,7 +123,7 @@ def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force:
         for partial in checkpoints.glob(f'{step}.orbax-checkpoint-tmp*'):
             partial.rmtree() if partial.is_dir() else partial.unlink()
     kept = finished_steps(checkpoints)
-    if not config_path(checkpoints.parent).exists():
+    if not written_at_start.exists():
         resume = REMOVED_UNDER_THE_RUN
     elif kept:
         listed = ', '.join(map(str, kept))

@@ -29,20 +29,26 @@ class StorageError(ValueError):
     """A filesystem fault the user can fix; the message says what and how."""
 
 
-def fault_errno(error: BaseException | None) -> int | None:
-    """The errno of the storage fault behind `error` (itself or a cause), else None: an OSError's, or the
-    `os_error_code` of a TensorStore status (or an '[Errno N]' in a message), which Orbax raises as a ValueError."""
+def _chain(error: BaseException | None):
+    """`error` and its causes, innermost last (each once)."""
     seen = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        if isinstance(error, OSError) and error.errno in CAUSES:
-            return error.errno
-        code = re.search(r"(?:os_error_code='?|\[Errno )(\d+)", str(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def fault_errno(error: BaseException | None) -> int | None:
+    """The errno of the storage fault behind `error` (itself or a cause), else None: an OSError's, or the
+    `os_error_code` of a TensorStore status (or an '[Errno N]' in a message), which Orbax raises as a ValueError."""
+    for link in _chain(error):
+        if isinstance(link, OSError) and link.errno in CAUSES:
+            return link.errno
+        code = re.search(r"(?:os_error_code='?|\[Errno )(\d+)", str(link))
         if code and int(code.group(1)) in CAUSES:
             return int(code.group(1))
-        if str(error).startswith('NOT_FOUND: Error writing'):  # TensorStore's, when a directory it wrote to is gone
+        if str(link).startswith('NOT_FOUND: Error writing'):  # TensorStore's, when a directory it wrote to is gone
             return errno.ENOENT
-        error = error.__cause__ or error.__context__
     return None
 
 
@@ -66,9 +72,7 @@ def describe(error: OSError, doing: str, move: str = 'pass another --workdir') -
 
 
 def _os_error_in(error: BaseException | None) -> OSError | None:
-    while error is not None and not (isinstance(error, OSError) and error.errno in CAUSES):
-        error = error.__cause__ or error.__context__
-    return error
+    return next((e for e in _chain(error) if isinstance(e, OSError) and e.errno in CAUSES), None)
 
 
 @contextlib.contextmanager
