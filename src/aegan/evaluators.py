@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+import zipfile
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -278,10 +279,22 @@ class Context:
 # ---- Shared resources. -----------------------------------------------------------------------------------------
 
 
+def load_inception(path: str) -> dict:
+    """`inception.load_variables`, with a file that is not a whole .npz (a copy cut short) named in one line."""
+    try:
+        return inception_lib.load_variables(path)
+    except (zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(
+            f'{path} is damaged, not a whole .npz ({type(error).__name__}: {error}); it may be a truncated copy. '
+            'Copy it again, or convert it again: python -m aegan.metrics.convert_inception '
+            '--input=pt_inception-2015-12-05-6726825d.pth --output=inception_2015_12_05.npz.'
+        ) from None
+
+
 def inception_features(weights_path: str, parts) -> dict:
     """{'pool3', 'logits_unbiased'} of images in [-1, 1] given as an iterable of [n, H, W, 3] arrays, read one at a
     time (so that a 50,000-image reference is never in memory as images), quantised to uint8 as a PNG would be."""
-    variables = inception_lib.load_variables(weights_path)
+    variables = load_inception(weights_path)
     features = [
         apply_in_chunks(inception_lib.features_of, variables, to_uint8(part), INCEPTION_CHUNK, jit=False)
         for part in parts

@@ -13,7 +13,6 @@ biased logits.
 
 import hashlib
 import os
-import zipfile
 from collections.abc import Sequence
 
 import flax.linen as nn
@@ -323,15 +322,8 @@ def load_variables(path: str) -> dict:
     """Loads the converted weights (`python -m aegan.metrics.convert_inception`) and checks every shape."""
     if not os.path.exists(path):
         raise FileNotFoundError(missing_weights_message(path))
-    try:
-        with np.load(path) as f:
-            flat = {k: f[k] for k in f.files if k != 'source_sha256'}
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as error:  # e.g. a copy cut short
-        raise ValueError(
-            f'{path} is damaged, not a whole .npz ({type(error).__name__}: {error}); it may be a truncated copy. '
-            'Copy it again, or convert it again: python -m aegan.metrics.convert_inception '
-            '--input=pt_inception-2015-12-05-6726825d.pth --output=inception_2015_12_05.npz.'
-        ) from None
+    with np.load(path) as f:
+        flat = {k: f[k] for k in f.files if k != 'source_sha256'}
     expected = jax.eval_shape(InceptionV3().init, jax.random.key(0), jnp.zeros((1, INPUT_SIZE, INPUT_SIZE, 3)))
     expected_flat = {
         '/'.join(str(getattr(p, 'key', p)) for p in path): leaf
