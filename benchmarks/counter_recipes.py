@@ -16,7 +16,7 @@ import jax
 from absl import logging
 from mode_coverage_seeds import apply_overrides
 
-from aegan import data, methods, trainer
+from aegan import configs, data, methods, trainer
 from aegan.methods import classifier
 
 
@@ -25,7 +25,7 @@ def main():
     parser.add_argument('--set', action='append', default=[], help='key=value override, e.g. model.width=64')
     args = parser.parse_args()
     logging.set_verbosity(logging.WARNING)
-    config = classifier.mnist_counter_config()
+    config = configs.mnist_counter_config()
     apply_overrides(config, args.set)
     config.checkpoint_every_steps = config.sample_every_steps = config.num_train_steps
     start = time.time()

@@ -11,7 +11,7 @@ rotated (±15°), Adam 1e-3 decayed along a cosine over 6,000 steps (recipes mea
 `--config.data.source=tfds` to train it on all 60,000 MNIST digits.
 """
 
-from aegan.methods.classifier import mnist_counter_config
+from aegan.configs import mnist_counter_config
 
 
 def get_config():

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aegan import checkpointing, evaluators, reference_data, runs, samplers, trainer
+from aegan import checkpointing, reference_data, runs, samplers, trainer
 from aegan import eval as aegan_eval
+from aegan.evaluators import context, inception_features, mode_counter
 from aegan.metrics import prdc as prdc_lib
 
 
@@ -199,16 +200,16 @@ def test_missing_inception_weights_skip_with_instructions(trained_image_runs, tm
 def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
     import configs.tiny
 
+    from aegan import configs as aegan_configs
     from aegan import data
-    from aegan.methods import classifier
 
     def tiny_counter():
         config = configs.tiny.get_config('classifier,mnist')
         config.num_train_steps, config.checkpoint_every_steps, config.sample_every_steps = 10, 10, 10
         return config
 
-    monkeypatch.setattr(classifier, 'mnist_counter_config', tiny_counter)
-    counter = evaluators.mnist_counter(None, str(tmp_path))
+    monkeypatch.setattr(aegan_configs, 'mnist_counter_config', tiny_counter)
+    counter = mode_counter.mnist_counter(None, str(tmp_path))
     path, accuracy = counter.path, counter.accuracy
     assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith('mnist_counter_')
     # The held-out accuracy: the fraction of the 500 held-out digits whose most probable class is their label.
@@ -216,7 +217,7 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
     assert len(mnist.test_data) == 500
     assert accuracy == np.mean(counter.probabilities(mnist.test_data).argmax(-1) == mnist.info['test_labels'])
     stamp = os.path.getmtime(os.path.join(path, 'checkpoints', '10'))
-    again = evaluators.mnist_counter(None, str(tmp_path))
+    again = mode_counter.mnist_counter(None, str(tmp_path))
     assert again.accuracy == accuracy and again.path == path and again.weights_sha256 == counter.weights_sha256
     assert os.path.getmtime(os.path.join(path, 'checkpoints', '10')) == stamp
     p = counter.probabilities(np.zeros((3, 28, 28, 1), np.float32))
@@ -227,8 +228,8 @@ def test_mnist_counter_is_trained_once_and_cached(tmp_path, monkeypatch):
         config.model.width = 8
         return config
 
-    monkeypatch.setattr(classifier, 'mnist_counter_config', other_recipe)
-    other_path = evaluators.mnist_counter(None, str(tmp_path)).path
+    monkeypatch.setattr(aegan_configs, 'mnist_counter_config', other_recipe)
+    other_path = mode_counter.mnist_counter(None, str(tmp_path)).path
     assert other_path != path and os.path.exists(os.path.join(other_path, 'checkpoints', '10'))
 
 
@@ -245,15 +246,15 @@ def test_an_eval_waits_for_a_counter_that_another_process_is_training(tmp_path, 
             raise locking.WorkdirInUseError(f'{path} is in use')
 
     monkeypatch.setattr(trainer, 'train_and_evaluate', busy_then_done)
-    monkeypatch.setattr(evaluators.time, 'sleep', sleeps.append)
+    monkeypatch.setattr(mode_counter.time, 'sleep', sleeps.append)
     monkeypatch.setattr(runs, 'load_classifier', lambda path, data: (_ for _ in ()).throw(RuntimeError('loaded')))
     with pytest.raises(RuntimeError, match='loaded'):  # it got past the training to loading the counter
-        evaluators.mnist_counter(None, str(tmp_path))
+        mode_counter.mnist_counter(None, str(tmp_path))
     assert len(calls) == 3 and sleeps == [10, 10]
-    monkeypatch.setattr(evaluators, 'COUNTER_WAIT_SECONDS', 10)
+    monkeypatch.setattr(mode_counter, 'COUNTER_WAIT_SECONDS', 10)
     calls.clear()
     with pytest.raises(locking.WorkdirInUseError):  # a lock that never goes away ends the wait
-        evaluators.mnist_counter(None, str(tmp_path))
+        mode_counter.mnist_counter(None, str(tmp_path))
 
 
 # ---- Known inputs through the binary: the numbers must be exactly what the samples make them. -------------------
@@ -327,9 +328,9 @@ def test_constant_images_give_one_mode_kl_log_1000_and_ms_ssim_one(repo, trained
     assert constant['modes'] == 1 and constant['reverse_kl'] == pytest.approx(np.log(1000), rel=1e-9)
     assert constant['confident_fraction'] in (0.0, 1.0)  # one image: all of its copies are confident, or none
     # The real-data floor in the JSON is the same counter on 200 real triples (training and held-out digits).
-    counter = evaluators.mnist_counter(clf, str(tmp_path))
+    counter = mode_counter.mnist_counter(clf, str(tmp_path))
     probabilities, accuracy = counter.probabilities, counter.accuracy
-    floor = evaluators.real_data_floor(runs.restore(workdir).dataset, probabilities, 200, 0)
+    floor = mode_counter.real_data_floor(runs.restore(workdir).dataset, probabilities, 200, 0)
     assert written['settings']['mode_coverage']['real_data'] == floor
     assert written['settings']['mode_coverage']['classifier_test_accuracy'] == accuracy
     assert floor['train_triples']['modes'] > 100 and floor['uniform_multinomial_kl'] > 1
@@ -358,8 +359,8 @@ def test_the_real_data_floor_is_cached_per_data_seed_count_and_counter_weights(
     first = aegan_eval.evaluate(gan, **kwargs)['settings']['mode_coverage']['real_data']
     assert len(list(cache.glob('mode_floor_*.json'))) == 1
     computed = []
-    real_floor = evaluators.real_data_floor
-    monkeypatch.setattr(evaluators, 'real_data_floor', lambda *a: computed.append(a) or real_floor(*a))
+    real_floor = mode_counter.real_data_floor
+    monkeypatch.setattr(mode_counter, 'real_data_floor', lambda *a: computed.append(a) or real_floor(*a))
     assert aegan_eval.evaluate(gan, **kwargs)['settings']['mode_coverage']['real_data'] == first
     assert computed == []  # read from the cache
     aegan_eval.evaluate(gan, **{**kwargs, 'seed': 1})
@@ -396,8 +397,8 @@ def test_prdc_in_the_eval_compares_counter_features_of_samples_and_training_trip
     options = dict(num_samples=120, classifier=clf, metrics=['precision_recall', 'density_coverage'], prdc_samples=90)
     result = aegan_eval.evaluate(gan, **options)
     run = runs.restore(gan)
-    samples, _ = aegan_eval.draw_samples(run, evaluators.Options(**options), 120)
-    counter = evaluators.mnist_counter(clf, str(tmp_path))
+    samples, _ = aegan_eval.draw_samples(run, context.Options(**options), 120)
+    counter = mode_counter.mnist_counter(clf, str(tmp_path))
     features = lambda x: np.concatenate([counter.features(x[..., c : c + 1]) for c in range(3)], -1)
     real = reference_data.images(run.dataset, 0, 90)
     assert features(real).shape == (90, 3 * counter.features(real[..., :1]).shape[1])
@@ -517,7 +518,7 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         computed.append(n)
         return {'pool3': np.random.default_rng(len(computed)).normal(size=(n, 4))}
 
-    monkeypatch.setattr(evaluators, 'inception_features', features)
+    monkeypatch.setattr(inception_features, 'inception_features', features)
     dataset = types.SimpleNamespace(name='celeb_a', info={}, global_batch=lambda seed, step, n: np.zeros((n, 2)))
     config = base_config()
     config.data.name, config.data.crop = 'celeb_a', 108
@@ -527,7 +528,7 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         for key, value in changes.items():
             (changed.data if key != 'seed' else changed)[key] = value
         run = types.SimpleNamespace(dataset=dataset, config=changed)
-        return evaluators.reference_features(None, run, 'w.npz', 'ab' * 32, n, str(tmp_path))[0]
+        return inception_features.reference_features(None, run, 'w.npz', 'ab' * 32, n, str(tmp_path))[0]
 
     first = reference()
     np.testing.assert_array_equal(reference(data_dir='/elsewhere', num_threads=3, seed=1), first)  # cached

@@ -8,8 +8,9 @@ import pytest
 import tensorflow_datasets as tfds
 from test_tfds import NUM_TRAIN, data_config, image_keys
 
-from aegan import data, evaluators, reference_data, trainer
+from aegan import data, reference_data, trainer
 from aegan import eval as aegan_eval
+from aegan.evaluators import inception_features
 from aegan.metrics import fid as fid_lib
 
 
@@ -81,7 +82,7 @@ def test_fid_by_default_compares_the_samples_with_every_training_image(tmp_path)
     assert real['rows'] == [0, 6] and not real['whole_split'] and real['features'] == 'inception_pool3'
     raw = tfds.builder('cifar10', data_dir=data_dir).as_data_source(split='train')
     records = np.stack([r['image'] for r in raw]) / np.float32(127.5) - 1
-    real = evaluators.inception_features(weights, [records])['pool3']
+    real = inception_features.inception_features(weights, [records])['pool3']
     with np.load(result['settings']['inception']['features_file']) as saved:
         assert saved['pool3'].shape == (n, 2048) and saved['logits_unbiased'].shape == (n, 1008)
         expected = fid_lib.fid_from_features(saved['pool3'], real)

@@ -119,15 +119,15 @@ def test_the_mode_counter_trains_on_full_mnist_with_source_tfds(tfds_data_dir, t
     --classifier, whose accuracy is measured on TFDS MNIST's held-out digits (not the embedded ones)."""
     import jax
 
-    from aegan import evaluators, trainer
-    from aegan.methods import classifier
+    from aegan import trainer
+    from aegan.evaluators import mode_counter
 
-    config = classifier.mnist_counter_config()
+    config = configs.mnist_counter_config()
     config.data.source, config.data.data_dir, config.data.num_threads = 'tfds', tfds_data_dir, 2
     config.num_train_steps = config.checkpoint_every_steps = config.sample_every_steps = 3
     workdir = str(tmp_path / 'counter')
     trainer.train_and_evaluate(config, workdir, devices=jax.devices()[:1])
-    counter = evaluators.mnist_counter(workdir, str(tmp_path / 'cache'))
+    counter = mode_counter.mnist_counter(workdir, str(tmp_path / 'cache'))
     mnist = data.get_dataset(data_config('mnist', tfds_data_dir, source='tfds'))
     labels = mnist.info['test_labels']
     assert counter.path == workdir

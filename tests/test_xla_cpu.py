@@ -54,8 +54,8 @@ def test_the_options_change_speed_not_results():
 
 
 def test_the_eval_runs_inception_with_the_options(tmp_path, monkeypatch):
-    """`evaluators.inception_features` calls the metric's own jit; a jit around it would drop its options."""
-    from aegan import evaluators
+    """`inception_features.inception_features` calls the metric's own jit; a jit around it would drop its options."""
+    from aegan.evaluators import inception_features
 
     state_dict_path = tmp_path / 'weights.npz'
     np.savez(state_dict_path, **convert(make_fake_state_dict()))
@@ -66,7 +66,7 @@ def test_the_eval_runs_inception_with_the_options(tmp_path, monkeypatch):
         'features_of',
         lambda variables, images: calls.append(isinstance(images, jax.core.Tracer)) or real(variables, images),
     )
-    features = evaluators.inception_features(str(state_dict_path), [np.zeros((3, 32, 32, 3), np.float32)])
+    features = inception_features.inception_features(str(state_dict_path), [np.zeros((3, 32, 32, 3), np.float32)])
     assert features['pool3'].shape == (3, 2048)
     assert calls and not any(calls)  # called with concrete arrays: compiled by its own jit, with the options
 

@@ -33,18 +33,19 @@ from etils import epath
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from aegan import cli, compilation_cache, ema, evaluators, filesystem, parallel, reference_data, runs, samplers, writers
+from aegan import cli, compilation_cache, ema, filesystem, parallel, reference_data, runs, samplers, writers
+from aegan.evaluators import caches, context, inception_features, registry
 from aegan.methods import classifier as classifier_lib
 from aegan.metrics import ms_ssim
 
-METRICS = tuple(evaluators.METRICS)
+METRICS = tuple(registry.METRICS)
 NUM_SAMPLES_2D = 2500  # PacGAN/VEEGAN's `num_log_figure_sample`.
 NUM_SAMPLES_STACKED_MNIST = 26_000  # PacGAN's Stacked MNIST count.
 NUM_SAMPLES_IMAGES = 50_000  # Salimans et al.'s IS and TTUR's FID count
 NUM_SAMPLES_OTHER_IMAGES = 10_000  # images without Inception metrics by default (1-channel MNIST)
 NUM_DAE_TRAIN = 10_000  # Training examples whose codes the PPGN DAE learns.
 PPGN_CHUNK = 1000  # chains run (and images are decoded) this many at a time
-WEIGHTS_ENV = evaluators.WEIGHTS_ENV
+WEIGHTS_ENV = inception_features.WEIGHTS_ENV
 _PPGN = samplers.PPGNSettings()  # defaults
 
 FLAGS = flags.FLAGS
@@ -78,8 +79,8 @@ flags.DEFINE_bool(
 )
 flags.DEFINE_string(
     'cache_dir',
-    evaluators.default_cache_dir(),
-    f'Where computed reference statistics and the MNIST counter go (default from ${evaluators.CACHE_ENV} if set).',
+    caches.default_cache_dir(),
+    f'Where computed reference statistics and the MNIST counter go (default from ${caches.CACHE_ENV} if set).',
 )
 flags.DEFINE_string(
     'compilation_cache',
@@ -92,7 +93,7 @@ flags.DEFINE_integer('critic_steps', 1000, 'Training steps of the independent Wa
 flags.DEFINE_enum(
     'prdc_features',
     'auto',
-    evaluators.PRDC_FEATURES,
+    context.PRDC_FEATURES,
     'Feature space of precision/recall/density/coverage. auto: the points (2-D), the mode counter (Stacked MNIST), '
     "--classifier (if it classifies the run's data), else Inception pool3.",
 )
@@ -165,7 +166,7 @@ def ppgn_class_term(classifier: str | None, data_name: str):
     return class_log_prob, clf.state, clf.config.classifier.num_classes
 
 
-def draw_samples(run: runs.Run, options: evaluators.Options, num_samples: int) -> tuple[np.ndarray, dict]:
+def draw_samples(run: runs.Run, options: context.Options, num_samples: int) -> tuple[np.ndarray, dict]:
     """The samples the metrics read, and the sampler's settings for the report."""
     key = jax.random.key(options.seed)
     if options.sampler == 'prior':
@@ -205,10 +206,11 @@ def evaluate_classifier(run: runs.Run) -> dict:
 
 
 def evaluate(checkpoint: str, **options) -> dict:
-    """Runs the evaluation (keyword options: `evaluators.Options`' fields) and writes its JSON and PNGs; returns the
+    """Runs the evaluation (keyword options: `context.Options`' fields) and writes its JSON and PNGs; returns the
     JSON's content. A disk that is full or read-only ends in one StorageError that says which (the run's own
-    directory, or the cache of `evaluators.CACHE_ENV`); the checkpoints are only read."""
-    options = evaluators.Options(**options)
+    directory, or the cache of `evaluators.caches.CACHE_ENV`); the checkpoints are only read."""
+    options = context.Options(**options)
+    registry.check_metrics(options.metrics)
     run = runs.restore(checkpoint)
     with filesystem.writing(
         f'writing the eval of {run.workdir}', 'copy the run to a writable disk and evaluate the copy'
@@ -216,7 +218,7 @@ def evaluate(checkpoint: str, **options) -> dict:
         return _evaluate(run, options)
 
 
-def _evaluate(run: runs.Run, options: evaluators.Options) -> dict:
+def _evaluate(run: runs.Run, options: context.Options) -> dict:
     if run.method.sample is None:
         if options.sampler != 'prior' or options.metrics:
             raise ValueError(
@@ -231,14 +233,14 @@ def _evaluate(run: runs.Run, options: evaluators.Options) -> dict:
     start = time.perf_counter()
     samples, sampler_settings = draw_samples(run, options, num_samples)
     name = eval_name(run.step, options.sampler, weights, ema.has_average(run.state) or weights == 'ema')
-    context = evaluators.Context(run, samples, options, name, seconds={'sampling': time.perf_counter() - start})
-    values, settings, skipped, pictures = evaluators.run_metrics(context, names)
+    ctx = context.Context(run, samples, options, name, seconds={'sampling': time.perf_counter() - start})
+    values, settings, skipped, pictures = registry.run_metrics(ctx, names)
     if run.dataset.shape == (2,):
-        grid = writers.save_scatter(context.picture_path('.png'), samples, run.dataset.info.get('centers'))
+        grid = writers.save_scatter(ctx.picture_path('.png'), samples, run.dataset.info.get('centers'))
     else:
-        grid = writers.save_image_grid(context.picture_path('.png'), samples[:64])
+        grid = writers.save_image_grid(ctx.picture_path('.png'), samples[:64])
     settings = {'seed': options.seed, 'weights': weights, **sampler_settings, **settings}
-    seconds = {**context.seconds, 'total': time.perf_counter() - start}
+    seconds = {**ctx.seconds, 'total': time.perf_counter() - start}
     return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples, seconds)
 
 
@@ -358,7 +360,7 @@ def main(argv):
         eps3=FLAGS.ppgn_eps3,
         prior_model=FLAGS.ppgn_prior,
     )
-    option_names = [f.name for f in dataclasses.fields(evaluators.Options) if f.name != 'ppgn']
+    option_names = [f.name for f in dataclasses.fields(context.Options) if f.name != 'ppgn']
     with cli.user_errors('aegan.eval'):
         result = evaluate(FLAGS.checkpoint, ppgn=ppgn, **{name: FLAGS[name].value for name in option_names})
     print('\n'.join(report_lines(result)))

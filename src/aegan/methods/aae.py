@@ -10,11 +10,12 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.methods.ae import RECONSTRUCTIONS, reconstruction_loss
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
-NETS = ('encoder', 'generator', 'code_discriminator')
+NETS = NETWORKS['aae']  # configs.NETWORKS: one optim.<net> block each
 
 
 def code_discriminator_loss(c_prior, c_code):

@@ -7,10 +7,11 @@ codes, which the codes were never asked to match.
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, pmean
 
-NETS = ('encoder', 'generator')
+NETS = NETWORKS['ae']  # configs.NETWORKS: one optim.<net> block each
 RECONSTRUCTIONS = {'l1': losses.l1, 'l2': losses.l2}
 
 

@@ -12,10 +12,11 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, collective_axis, normal_rows, pmean
 
-NETS = ('encoder', 'generator')
+NETS = NETWORKS['age']  # configs.NETWORKS: one optim.<net> block each
 
 
 def to_sphere(z):

@@ -31,10 +31,11 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
-NETS = ('encoder', 'generator', 'discriminator', 'code_discriminator')
+NETS = NETWORKS['alphagan']  # configs.NETWORKS: one optim.<net> block each
 ENCODER_LOSSES = ('paper', 'joint')
 DISCRIMINATOR_INPUTS = ('updated', 'same_forward')
 

@@ -15,11 +15,11 @@ from jax.scipy import ndimage
 
 from aegan import losses, nets
 from aegan.batching import apply_in_chunks
-from aegan.configs import adam, base_config
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, pmean, uniform_rows
 
-NETS = ('classifier',)
+NETS = NETWORKS['classifier']
 
 
 def make(config, data_shape) -> api.Method:
@@ -114,20 +114,3 @@ def accuracy(method, state, images, labels, batch_size: int = 500) -> float:
     """Top-1 accuracy of `method.classify` on held-out (images, labels)."""
     logits = apply_in_chunks(method.classify, state, images, batch_size)
     return float(np.mean(logits.argmax(-1) == np.asarray(labels)))
-
-
-def mnist_counter_config():
-    """The MNIST classifier that counts Stacked MNIST modes (experiments/classifier_mnist.py; `aegan.eval` trains and
-    caches it when no --classifier is given). Recipe measured on the 500 held-out digits (docs/study.md, "The mode
-    counter"): augmentation and the cosine decay took it from 95.6% to 98.0%."""
-    config = base_config()
-    config.method = 'classifier'
-    config.data.name = 'mnist'
-    config.batch_size = 64
-    config.num_train_steps = 6000
-    config.sample_every_steps = 6000
-    config.checkpoint_every_steps = 2000
-    config.model = dict(kind='dcgan', width=32)
-    config.classifier = dict(num_classes=10, augment=dict(max_shift=3.0, max_degrees=15.0), ensemble=1)
-    config.optim = dict(classifier=adam(1e-3, 0.9, 0.999, 'cosine'))
-    return config

@@ -9,10 +9,11 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
-NETS = ('generator', 'discriminator')
+NETS = NETWORKS['dcgan']  # configs.NETWORKS: one optim.<net> block each
 UPDATES = ('alternating', 'simultaneous')
 
 

@@ -7,10 +7,11 @@ Loss = -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)) per example, in nats (docs/
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
-NETS = ('encoder', 'generator')
+NETS = NETWORKS['vae']  # configs.NETWORKS: one optim.<net> block each
 LIKELIHOODS = {'gaussian': losses.gaussian_nll, 'laplace': losses.laplace_nll}
 
 

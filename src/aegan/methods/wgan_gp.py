@@ -11,10 +11,11 @@ import jax
 import jax.numpy as jnp
 
 from aegan import losses, nets
+from aegan.configs import NETWORKS
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean, uniform_rows
 
-NETS = ('generator', 'discriminator')
+NETS = NETWORKS['wgan_gp']  # configs.NETWORKS: one optim.<net> block each
 
 
 def critic_loss(d_real, d_fake, penalty, gp_weight):

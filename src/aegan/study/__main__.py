@@ -90,11 +90,11 @@ def _main(argv):
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f'aegan.study: {e}')
     if FLAGS.metrics:
-        from aegan import evaluators  # jax: imported only when needed
+        from aegan.evaluators import registry  # jax: imported only when needed
 
-        unknown = sorted(set(FLAGS.metrics) - set(evaluators.METRICS))
+        unknown = sorted(set(FLAGS.metrics) - set(registry.METRICS))
         if unknown:
-            sys.exit(f'aegan.study: unknown --metrics {unknown}; valid choices: {list(evaluators.METRICS)}.')
+            sys.exit(f'aegan.study: unknown --metrics {unknown}; valid choices: {list(registry.METRICS)}.')
     if FLAGS.group_seeds != 'auto':
         group_seeds = FLAGS.group_seeds == 'yes'
     elif FLAGS.run_index is not None or FLAGS.dry_run:
@@ -115,7 +115,10 @@ def _main(argv):
         print(f'{len(plan)} runs ({sum(runs.is_done(r, root, FLAGS.metrics) for r in plan)} done) in {root}')
         return
     try:
-        runs.write_manifest(root, FLAGS.suite, plan)
+        # An array task's unit is in the manifest its --launcher=slurm call wrote: the tasks, which run at once,
+        # leave it alone rather than race to rewrite it (each would drop the others' runs).
+        if FLAGS.run_index is None or not os.path.exists(os.path.join(root, runs.MANIFEST)):
+            runs.write_manifest(root, FLAGS.suite, plan)
     except ValueError as e:
         sys.exit(f'aegan.study: {e}')
     if FLAGS.launcher == 'slurm':
