@@ -22,7 +22,7 @@ from aegan import checkpointing, methods, trainer
 # Plain SGD: a replica whose gradients were scaled or mixed with another seed's would move differently (Adam would
 # divide a uniform scale out).
 SGD = dict(kind='sgd', learning_rate=0.05)
-TOLERANCE = dict(rtol=1e-5, atol=1e-6)
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)  # float rounding near 0 (5e-6 seen under load); a mixed-up gradient is 1e-2
 
 
 def sgd_config(config_factory, method, dataset, steps=6):

@@ -192,7 +192,7 @@ def write_manifest(root: str, suite_name: str, runs: list[Run]) -> None:
         samplers = list(dict.fromkeys([*known.get(run.name, {}).get('samplers', []), *run.samplers]))
         known[run.name] = {**dataclasses.asdict(run), 'name': run.name, 'samplers': samplers}
     os.makedirs(root, exist_ok=True)
-    tmp = path + '.tmp'
+    tmp = f'{path}.{os.getpid()}.tmp'  # concurrent writers (SLURM array tasks) never share a half-written file
     with open(tmp, 'w') as f:
         json.dump({'suite': suite_name, 'runs': list(known.values())}, f, indent=2)
     os.replace(tmp, path)
@@ -296,9 +296,9 @@ def _add_seconds(root: str, run: Run, label: str, seconds: float) -> None:
         with open(path) as f:
             timing = json.load(f)
     timing[f'{label}_seconds'] = timing.get(f'{label}_seconds', 0.0) + seconds
-    with open(path + '.tmp', 'w') as f:
+    with open(f'{path}.{os.getpid()}.tmp', 'w') as f:
         json.dump(timing, f)
-    os.replace(path + '.tmp', path)
+    os.replace(f'{path}.{os.getpid()}.tmp', path)
 
 
 def run_local(
