@@ -1,10 +1,11 @@
-"""The README's Benchmarks table, built from the JSON the benchmarks write (benchmarks/results/*.json):
+"""The benchmark tables, built from the JSON the benchmarks write (benchmarks/results/*.json): every row with its
+figures in benchmarks/README.md, and the rows that compare aegan with another tool, their ratios alone, in README.md.
 
-    python benchmarks/readme_table.py            # print it
-    python benchmarks/readme_table.py --write    # put it into README.md between the benchmarks markers
+    python benchmarks/readme_table.py            # print the full table
+    python benchmarks/readme_table.py --write    # put both into their files between the benchmarks markers
 
-tests/test_readme.py fails when README.md does not hold exactly this table, so a figure edited by hand, or left from
-an older run, is caught.
+tests/test_readme.py fails when either file does not hold exactly these tables, so a figure edited by hand, or left
+from an older run, is caught.
 """
 
 import argparse
@@ -14,6 +15,7 @@ import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 README = os.path.join(HERE, '..', 'README.md')
+BENCHMARKS_README = os.path.join(HERE, 'README.md')
 BEGIN, END = '<!-- benchmarks:begin (python benchmarks/readme_table.py --write) -->', '<!-- benchmarks:end -->'
 
 
@@ -203,20 +205,36 @@ def gpu_table(results: str) -> str:
     return '\n'.join([*lines, '', f'Measured: {sources((speed, *steps))}.'])
 
 
-def write(path: str = README) -> None:
+def compact(full: str) -> str:
+    """The rows of `full` that hold a ratio, as | what | ratio | command |: the README's first look."""
+    lines = []
+    for line in full.splitlines():
+        if line.startswith('| what'):
+            what = line.split('|')[1].strip()  # 'what', or 'what (one GPU)'
+            lines += [''] * bool(lines) + [f'| {what} | aegan vs the alternative | command |', '|---|---|---|']
+            continue
+        cells = [c.strip() for c in line.strip().strip('|').split('|')] if line.startswith('| ') else []
+        ratios = re.findall(r'\*\*[^*]+\*\*', cells[1]) if len(cells) == 3 else []
+        if ratios:
+            lines.append(f'| {cells[0]} | {" ".join(ratios)} | {cells[2]} |')
+    return '\n'.join(lines)
+
+
+def write(path: str, text_of_table: str) -> None:
     with open(path) as f:
         text = f.read()
     pattern = re.compile(re.escape(BEGIN) + r'.*?' + re.escape(END), re.S)
     if not pattern.search(text):
         raise SystemExit(f'{path} has no {BEGIN} ... {END} block to fill.')
     with open(path, 'w') as f:
-        f.write(pattern.sub(lambda _: f'{BEGIN}\n{table()}\n{END}', text))
+        f.write(pattern.sub(lambda _: f'{BEGIN}\n{text_of_table}\n{END}', text))
 
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser()
-    parser.add_argument('--write', action='store_true', help='write the table into README.md')
+    parser.add_argument('--write', action='store_true', help='write the tables into benchmarks/README.md, README.md')
     if parser.parse_args().write:
-        write()
+        write(BENCHMARKS_README, table())
+        write(README, compact(table()))
     else:
         print(table())

@@ -1,8 +1,8 @@
 """Layers that XLA runs fast in both directions.
 
 `nn.ConvTranspose` (an lhs-dilated convolution) takes 16 ms to 3.9 s per layer forward+backward on XLA:CPU at batch
-64, because of its kernel-gradient path (`python benchmarks/upsample.py`). `UpConv` computes *exactly* the same
-function as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)`, by one of two algorithms:
+64, because of its kernel-gradient path (benchmarks/upsample.py (in commit 4c94471)). `UpConv` computes *exactly*
+the same function as a PyTorch/DCGAN `ConvTranspose2d(kernel=4, stride=2, padding=1)`, by one of two algorithms:
   'phases': four stride-1 2x2 convolutions, one per output phase; forward and backward are ordinary convolutions.
   'matmul': one matmul turns every input pixel into its 4x4 output patch, and the overlapping patches are added up
       (col2im); backward is a gather and two matmuls. It does about twice the arithmetic of 'phases' in fewer, larger
@@ -165,7 +165,7 @@ class DownConv(nn.Module):
           gradient as one matmul and the input gradient as 'matmul_input_grad' does. It pays where a convolution
           kernel is least efficient, on few input channels: on XLA:CPU the first layer on RGB images ran 1.3-2.6x
           faster forward and 1.4-3.5x forward + kernel gradient, the stacked_mnist α-GAN step about 5%, and 32 or
-          more channels ran slower (`python benchmarks/downconv_patches.py`, benchmarks/README.md).
+          more channels ran slower (benchmarks/downconv_patches.py (in commit 4c94471), benchmarks/README.md).
     'auto': `downconv_algorithm()`.
     """
 
