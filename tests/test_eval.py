@@ -537,3 +537,12 @@ def test_fid_reference_cache_is_keyed_on_everything_that_changes_the_reference(t
         assert not np.array_equal(reference(**changes), first), changes
     reference(n=16)
     assert computed == [8, 8, 8, 16] and len(os.listdir(tmp_path)) == 4
+
+
+def test_the_default_sample_counts_are_the_published_protocols():
+    """PacGAN's 2,500 (2-D) and 26,000 (Stacked MNIST), 50,000 for RGB images: the counts a reader compares with."""
+    from types import SimpleNamespace
+
+    count = lambda name, shape: aegan_eval.default_num_samples(SimpleNamespace(name=name, shape=shape))
+    assert count('ring8', (2,)) == 2500 and count('stacked_mnist', (28, 28, 3)) == 26_000
+    assert count('cifar10', (32, 32, 3)) == 50_000

@@ -1,4 +1,5 @@
-"""Every shell command of README.md and launch/README.md runs as written (docs rot silently when nothing runs them).
+"""Every shell command of README.md, launch/README.md and docs/*.md runs as written (docs rot silently when nothing
+runs them).
 
 A command is a line of a code block (fenced, or indented 4+ spaces) whose first word, after `VAR=value`
 assignments, is `python`, `pip`, `tensorboard`, `bash`, `ruff`, `sbatch`, `export` or a `launch/*.sh` script; `\\`
@@ -17,8 +18,8 @@ substitutions and nothing else (the README's "Fresh machine" section says the sa
 5. the mode counter: `python -m aegan.eval` of a Stacked MNIST checkpoint without `--classifier` gets
    `--classifier=` a counter that the test first trains with the README's classifier config
    (`python -m aegan.train --config=experiments/classifier_mnist.py`, 20 steps by rule 2), instead of the eval
-   training the real one for 6,000 steps. The eval training and caching its
-   own counter is tests/test_eval.py::test_mnist_counter_is_trained_once_and_cached.
+   training the real one for 6,000 steps, and `--num_samples=2600` (a tenth of the protocol's count). The eval
+   training and caching its own counter is tests/test_eval.py::test_mnist_counter_is_trained_once_and_cached.
 
 The commands that are not run are listed in NOT_RUN with the reason; every other command runs, so a new README
 command that cannot run here fails its block's test until it is fixed or listed, and a NOT_RUN entry that no README
@@ -41,6 +42,7 @@ import urllib.request
 import pytest
 
 STEPS = 20
+DEMO_EVAL_SAMPLES = 2600  # rule 5: a tenth of the 26,000 (test_eval.py checks the default)
 COMMAND_WORDS = re.compile(r'^(python|pip|tensorboard|bash|ruff|sbatch|export|launch/\S+\.sh)\b')
 NOT_RUN = {
     'python -m pytest -q -n 2 --dist loadgroup tests': 'it is this suite: .ci/run runs that line (test_readme.py)',
@@ -51,8 +53,24 @@ NOT_RUN = {
     'CONFIG=experiments/dcgan_celeb_a.py WORKDIR=/shared/runs/dcgan_celeb_a': 'GPUs, /shared storage and prepared '
     'CelebA; the same script runs with CPU resources in the local SLURM block',
     'launch/tpu_vm.sh': 'needs gcloud and a TPU; tests/test_launch.py runs it with a fake gcloud',
+    # docs/: the benchmarks and the records of how a figure was measured
+    "pip install -e '.[parity]'": 'the parity extra is 8 GB of CUDA torch; tests/test_parity.py skips without it',
+    'python -m pytest -m parity tests': 'the parity suite, run before a release with the parity extra',
+    'python tests/parity.py': 'measures the parity table with the parity extra (results/parity/)',
+    'python -m aegan.metrics.convert_inception': "needs pytorch-fid's weights file, which cannot be downloaded here; "
+    'tests/test_inception.py converts a random-weights state dict',
+    'python -m aegan.eval --checkpoint=W ': 'a measurement record (docs/metrics.md): a CIFAR-10 run, random weights',
+    'python -m aegan.train --config=experiments/alphagan_stacked_mnist.py --workdir=W ': 'a measurement record '
+    '(docs/methods.md): 1,500-step runs of three seeds',
+    'python -m aegan.study --suite=stacked_mnist --root=DIR': 'the Stacked MNIST suite trains the 6,000-step mode '
+    'counter; tests/test_study.py and tests/test_slurm.py run these flags on the ring suite',
+    'python -m aegan.study --report --root=DIR': 'reads a study root; the README runs the same on its ring study',
 }
-FILES = ('README.md', 'launch/README.md')
+FILES = (
+    'README.md',
+    'launch/README.md',
+    *sorted(f'docs/{p.name}' for p in (pathlib.Path(__file__).parents[1] / 'docs').glob('*.md')),
+)
 
 
 def strip_comment(line: str) -> str:
@@ -125,7 +143,7 @@ def with_mode_counter(command: str, repo, tmp: str, env: dict) -> str:
         done = subprocess.run(train, shell=True, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
         print(f'{done.returncode:>3}  (rule 5) {train}')
         assert done.returncode == 0, done.stderr[-3000:]
-    return f'{command} --classifier={counter}'
+    return f'{command} --classifier={counter} --num_samples={DEMO_EVAL_SAMPLES}'
 
 
 def free_port() -> int:
