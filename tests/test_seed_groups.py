@@ -22,7 +22,9 @@ from aegan import checkpointing, methods, trainer
 # Plain SGD: a replica whose gradients were scaled or mixed with another seed's would move differently (Adam would
 # divide a uniform scale out).
 SGD = dict(kind='sgd', learning_rate=0.05)
-TOLERANCE = dict(rtol=1e-5, atol=1e-5)  # float rounding near 0 (5e-6 seen under load); a mixed-up gradient is 1e-2
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)  # float rounding near 0 (5e-6 seen); a mixed-up gradient is ~1e-2
+# A vmapped convolution is a grouped one, which XLA:CPU rounds differently: 2.1e-5 seen on one machine's CPU.
+VMAPPED_CONV_TOLERANCE = dict(rtol=1e-5, atol=1e-4)
 
 
 def sgd_config(config_factory, method, dataset, steps=6):
@@ -51,7 +53,8 @@ def test_each_seed_of_a_group_is_its_separate_run(tmp_path, config_factory, fast
 
     grouped, separate = load_state(tmp_path / 'group' / 'seed_5', 6), load_state(tmp_path / 'alone', 6)
     assert jax.tree.leaves(separate['ema'])  # the average is compared too
-    chex.assert_trees_all_close(grouped, separate, **TOLERANCE)
+    conv_vmap = replicas == 'vmap' and dataset != 'ring8'
+    chex.assert_trees_all_close(grouped, separate, **(VMAPPED_CONV_TOLERANCE if conv_vmap else TOLERANCE))
     other = load_state(tmp_path / 'group' / 'seed_3', 6)  # and the other seed is another run
     assert not all(np.allclose(a, b) for a, b in zip(jax.tree.leaves(other), jax.tree.leaves(separate), strict=True))
     assert checkpointing.load_config(tmp_path / 'group' / 'seed_3').seed == 3

@@ -1,5 +1,5 @@
-"""The method contract, proven by a method that is not in the package: registered in one line, it trains, resumes
-and samples through `aegan.train` like the built-in ones (README, "How to add a method")."""
+"""The method contract, proven by a method that is not in the package: registered in two lines, it trains, resumes
+and samples through `aegan.train` like the built-in ones (docs/configs.md, "Adding a method")."""
 
 import json
 import os
@@ -16,7 +16,7 @@ import types
 import jax.numpy as jnp
 from absl import app
 
-from aegan import methods, nets, train
+from aegan import configs, methods, nets, train
 from aegan.methods import api
 from aegan.parallel import DATA_AXIS, normal_rows, pmean
 
@@ -45,7 +45,8 @@ def make(config, data_shape):
     return api.Method(name='toy', init=init, update=update, **api.sampling_functions(net, api.normal_prior(z_dim)))
 
 
-methods.METHODS['toy'] = types.SimpleNamespace(NETS=NETS, make=make)  # the one registry line
+configs.NETWORKS['toy'] = NETS  # the two registry lines (docs/configs.md, "Adding a method")
+methods.METHODS['toy'] = types.SimpleNamespace(NETS=NETS, make=make)
 app.run(train.main)
 '''
 

@@ -119,18 +119,18 @@ def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force:
         error = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(checkpoints.parent)) if removed else e
     if all_agree(error is None):
         return saved
-    if jax.process_index() == 0:
-        for partial in checkpoints.glob(f'{step}.orbax-checkpoint-tmp*'):
-            partial.rmtree() if partial.is_dir() else partial.unlink()
+    removed = remove_partial(checkpoints, step) if jax.process_index() == 0 else True
+    half = f'removed: the half-written step {step}'
+    if not removed:
+        half = f'the half-written step {step} is left: never restored, the rerun removes it'
     kept = finished_steps(checkpoints)
     if not written_at_start.exists():
         resume = REMOVED_UNDER_THE_RUN
     elif kept:
         listed = ', '.join(map(str, kept))
-        resume = f' to resume from step {kept[-1]} (kept: the checkpoints of step {listed}; removed: the half-written '
-        resume += f'step {step})'
+        resume = f' to resume from step {kept[-1]} (kept: the checkpoints of step {listed}; {half})'
     else:
-        resume = f' (no checkpoint was finished; removed: the half-written step {step})'
+        resume = f' (no checkpoint was finished; {half})'
     if error is None:
         raise filesystem.StorageError(
             f'another process could not write step {step} of {checkpoints.parent} (its log says why): fix that '
@@ -139,6 +139,22 @@ def save(manager: ocp.CheckpointManager, step: int, state, interval: int, force:
     doing = f'saving step {step} of {checkpoints.parent}'
     cause = filesystem.as_os_error(error, checkpoints / str(step))
     raise filesystem.StorageError(filesystem.describe(cause, doing, MOVE_WORKDIR) + resume)
+
+
+def remove_partial(checkpoints: epath.Path, step: int, attempts: int = 5) -> bool:
+    """Removes `<step>.orbax-checkpoint-tmp*`; False where one is still there after `attempts` tries: a writer thread
+    of Orbax may go on adding files after the save raised, and then Orbax's next save of that step removes it (an
+    unfinalized step is never restored)."""
+    for attempt in range(attempts):
+        try:
+            for partial in checkpoints.glob(f'{step}.orbax-checkpoint-tmp*'):
+                partial.rmtree() if partial.is_dir() else partial.unlink()
+        except OSError:
+            pass  # ENOTEMPTY: files appeared while it was removed
+        time.sleep(0.2 * (attempt + 1))
+        if not any(checkpoints.glob(f'{step}.orbax-checkpoint-tmp*')):
+            return True
+    return False
 
 
 def finished_steps(checkpoints: epath.Path) -> list[int]:

@@ -9,6 +9,7 @@ import importlib.abc
 import logging as pylogging
 import math
 import sys
+import threading
 import time
 
 import matplotlib
@@ -231,7 +232,8 @@ class _LibraryInfoFilter(pylogging.Filter):
 def quiet_library_logs() -> None:
     """For the binaries' main: Orbax's chatter off (`_LibraryInfoFilter`), and the "Event loop is closed" that
     TensorStore's pending writes raise into Python after a failed save has closed Orbax's event loop (the save's
-    one-line error says what happened; these would only add tracebacks after it)."""
+    one-line error says what happened; these would only add tracebacks after it), and a library thread's full or
+    read-only disk (TensorBoard's event writer), which the main thread's save then reports in its line."""
     logging.get_absl_handler().addFilter(_LibraryInfoFilter())
     previous = sys.unraisablehook
 
@@ -240,6 +242,14 @@ def quiet_library_logs() -> None:
             previous(unraisable)
 
     sys.unraisablehook = hook
+    previous_thread_hook = threading.excepthook
+
+    def thread_hook(args):
+        # TensorBoard's event-writer thread meets the same full disk as the save: the save's line reports it.
+        if not (isinstance(args.exc_value, OSError) and filesystem.is_storage_fault(args.exc_value)):
+            previous_thread_hook(args)
+
+    threading.excepthook = thread_hook
 
 
 def save_mode_histogram(path: str, histogram: np.ndarray, title: str = '') -> str:

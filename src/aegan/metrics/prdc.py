@@ -104,7 +104,7 @@ def prdc(
     three passes over distance blocks: real-real (both radii), sample-sample, real-sample.
 
     `real_radii`, `knn_radii(real, (k_precision_recall, k_density_coverage))` computed earlier, skips the first pass:
-    an eval compares the same real features with every checkpoint's samples (evaluators/caches.py keeps them)."""
+    an eval compares the same real features with every checkpoint's samples (evaluators.py caches them)."""
     real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(f'Features must be [N, d] and [M, d] with the same d; got {real.shape} and {fake.shape}.')
