@@ -81,6 +81,14 @@ def test_configs_imports_nothing_of_aegan():
     assert import_graph()['aegan.configs'] == set()
 
 
+def test_every_registered_method_has_its_networks_in_configs():
+    """configs.NETWORKS (what a config gives an optimizer) and methods.METHODS (what trains) name the same methods
+    with the same networks: a method in only one of them would get no optimizers, or none of its settings."""
+    from aegan import configs, methods
+
+    assert {name: tuple(module.NETS) for name, module in methods.METHODS.items()} == configs.NETWORKS
+
+
 def test_a_circle_is_found():
     """The checker itself: a lazy import inside a function closes a circle as surely as one at the top."""
     graph = {'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}

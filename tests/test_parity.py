@@ -3,7 +3,7 @@ weights (tests/parity.py builds them; docs/metrics.md, "Parity"). Needs the pari
 
     pip install -e '.[parity]' && python -m pytest -m parity tests
 
-Without it these tests skip (the default CI install does not pull torch; the README says why).
+Without it these tests skip (the default CI install does not pull torch; docs/metrics.md, "Parity", says why).
 """
 
 import jax

@@ -276,3 +276,17 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(tmp_path):
     written = report.write_report(str(tmp_path))
     assert str(tmp_path / 'curves_pacgan.png') in written and (tmp_path / 'curves_pacgan.png').stat().st_size > 5000
     assert '![curves](curves_pacgan.png)' in (tmp_path / 'results.md').read_text()
+
+
+def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):
+    """A SLURM array task reads study.json (its launcher call wrote the whole plan) and refuses a root of another
+    suite, like the launcher call does."""
+    import json
+
+    from aegan.study import runs as study_runs
+
+    assert study_runs.read_manifest(str(tmp_path), 'ring8') is None
+    (tmp_path / study_runs.MANIFEST).write_text(json.dumps({'suite': 'ring8', 'runs': []}))
+    assert study_runs.read_manifest(str(tmp_path), 'ring8')['suite'] == 'ring8'
+    with pytest.raises(ValueError, match="holds a study of suite 'ring8', not 'grid25'"):
+        study_runs.read_manifest(str(tmp_path), 'grid25')

@@ -49,7 +49,7 @@ def write_once(path: str, write: Callable[[object], None], mode: str = 'w'):
 
 
 def cached_json(path: str, compute: Callable[[], dict]) -> dict:
-    """The JSON at `path`, or `compute()` written there first (atomically, `_write_once`)."""
+    """The JSON at `path`, or `compute()` written there first (atomically, `write_once`)."""
     if not os.path.exists(path):
         value = compute()
         write_once(path, lambda f: json.dump(value, f))

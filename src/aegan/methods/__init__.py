@@ -1,8 +1,8 @@
 """The registry of methods: the one list of them (tests, configs, error messages and the study read it).
 
 Each entry is a module with `NETS` (its networks, by role) and `make(config, data_shape) -> Method` (a record of
-pure functions, methods/api.py). Adding a method: its module, its experiments/ configs and one line here
-(README, "How to add a method").
+pure functions, methods/api.py). Adding a method: its module, its experiments/ configs, one line here and one
+in `configs.NETWORKS` (docs/configs.md, "Adding a method"; tests/test_layout.py keeps the two equal).
 """
 
 from aegan import ema

@@ -117,7 +117,7 @@ def _main(argv):
     try:
         # An array task's unit is in the manifest its --launcher=slurm call wrote: the tasks, which run at once,
         # leave it alone rather than race to rewrite it (each would drop the others' runs).
-        if FLAGS.run_index is None or not os.path.exists(os.path.join(root, runs.MANIFEST)):
+        if FLAGS.run_index is None or runs.read_manifest(root, FLAGS.suite) is None:
             runs.write_manifest(root, FLAGS.suite, plan)
     except ValueError as e:
         sys.exit(f'aegan.study: {e}')

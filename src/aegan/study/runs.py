@@ -175,19 +175,26 @@ def plan(
     return runs
 
 
+def read_manifest(root: str, suite_name: str) -> dict | None:
+    """`<root>/study.json`, or None where there is none; ValueError where it holds another suite."""
+    path = os.path.join(root, MANIFEST)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        previous = json.load(f)
+    if previous['suite'] != suite_name:
+        raise ValueError(
+            f'{root} holds a study of suite {previous["suite"]!r}, not {suite_name!r}: use another --root.'
+        )
+    return previous
+
+
 def write_manifest(root: str, suite_name: str, runs: list[Run]) -> None:
     """`<root>/study.json`: the suite and its runs, which the report reads (runs of earlier calls are kept, and so
     are their samplers: a later call with --noppgn does not drop the PPGN evals from the report)."""
     path = os.path.join(root, MANIFEST)
-    known = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            previous = json.load(f)
-        if previous['suite'] != suite_name:
-            raise ValueError(
-                f'{root} holds a study of suite {previous["suite"]!r}, not {suite_name!r}: use another --root.'
-            )
-        known = {run['name']: run for run in previous['runs']}
+    previous = read_manifest(root, suite_name)
+    known = {run['name']: run for run in previous['runs']} if previous else {}
     for run in runs:
         samplers = list(dict.fromkeys([*known.get(run.name, {}).get('samplers', []), *run.samplers]))
         known[run.name] = {**dataclasses.asdict(run), 'name': run.name, 'samplers': samplers}
