@@ -290,3 +290,35 @@ def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):
     assert study_runs.read_manifest(str(tmp_path), 'ring8')['suite'] == 'ring8'
     with pytest.raises(ValueError, match="holds a study of suite 'ring8', not 'grid25'"):
         study_runs.read_manifest(str(tmp_path), 'grid25')
+
+
+def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(tmp_path):
+    """`--earlier`: runs only the earlier report holds keep its numbers, runs under the root replace theirs."""
+
+    def run(name, method, seed):
+        return dict(name=name, method=method, setting='pacgan', seed=seed, num_train_steps=100, samplers=['prior'])
+
+    def root_with(path, runs_and_modes):
+        path.mkdir()
+        manifest = {'suite': 'ring8', 'runs': [run(n, m, s) for n, m, s, _ in runs_and_modes]}
+        for name, _, _, modes in runs_and_modes:
+            (path / name).mkdir()
+            result = dict(metrics=dict(modes=modes, high_quality_fraction=0.5, reverse_kl=0.1), step=100)
+            (path / name / 'eval_100.json').write_text(json.dumps(dict(result, settings={}, plots=[])))
+        (path / runs.MANIFEST).write_text(json.dumps(manifest))
+
+    lost = tmp_path / 'lost'
+    root_with(lost, [('dcgan-pacgan-s0', 'dcgan', 0, 5.0), ('dcgan-pacgan-s1', 'dcgan', 1, 7.0)])
+    report.write_report(str(lost))
+    new = tmp_path / 'new'
+    root_with(new, [('alphagan-pacgan-s0', 'alphagan', 0, 8.0), ('dcgan-pacgan-s1', 'dcgan', 1, 6.0)])
+    report.write_report(str(new), earlier=str(lost / 'results.json'))
+    summaries = {s['label']: s for s in json.loads((new / 'results.json').read_text())['summaries']['pacgan']}
+    assert summaries['dcgan']['modes']['values'] == [5.0, 6.0]  # s0 from the earlier report, s1 rerun here
+    assert summaries['alphagan']['modes']['values'] == [8.0]
+    assert 'copied from the earlier report' in (new / 'results.md').read_text()
+    assert 'dcgan-pacgan-s0.' in (new / 'results.md').read_text()
+    with pytest.raises(ValueError, match="suite 'grid25', not 'ring8'"):
+        json_path = new / 'results.json'
+        json_path.write_text(json_path.read_text().replace('"suite": "ring8"', '"suite": "grid25"'))
+        report.write_report(str(lost), out=str(tmp_path / 'other'), earlier=str(json_path))

@@ -42,6 +42,11 @@ flags.DEFINE_enum(
 flags.DEFINE_bool('dry_run', False, 'List the runs and their state; run nothing.')
 flags.DEFINE_bool('report', False, 'Collect the eval JSONs under --root into results.md/.csv/.json and PNGs.')
 flags.DEFINE_string('out', None, 'With --report: where to write it (default: --root), e.g. results/<suite>.')
+flags.DEFINE_string(
+    'earlier',
+    None,
+    "With --report: an earlier report's results.json; its rows of runs not under --root are kept (a lost root).",
+)
 flags.DEFINE_string('experiments_dir', 'experiments', 'Where the <method>_<dataset>.py configs are.')
 flags.DEFINE_integer(
     'run_index', None, 'Carry out only this unit of the plan (a run, or a group of seeds; what each SLURM task does).'
@@ -69,8 +74,8 @@ def _main(argv):
     root = os.path.abspath(os.path.expanduser(FLAGS.root))
     if FLAGS.report:
         try:
-            written = report.write_report(root, FLAGS.out)
-        except FileNotFoundError as e:
+            written = report.write_report(root, FLAGS.out, FLAGS.earlier)
+        except (FileNotFoundError, ValueError) as e:
             sys.exit(f'aegan.study: {e}')
         print('\n'.join(['wrote:', *(f'  {path}' for path in written)]))
         return

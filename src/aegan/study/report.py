@@ -78,6 +78,23 @@ def collect(root: str) -> tuple[str, list[dict], list[dict]]:
     return manifest['suite'], rows, manifest['runs']
 
 
+def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
+    """The rows of an earlier report's results.json whose (run, sampler) `rows` lacks: runs whose root is gone (a study
+    trained on a machine since lost) stay in the report with the numbers their eval JSONs had, marked by `from`."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'{path} not found: pass the results.json of an earlier report of this suite.')
+    with open(path) as f:
+        earlier = json.load(f)
+    if earlier.get('suite') != suite_name:
+        raise ValueError(f'{path} is a report of suite {earlier.get("suite")!r}, not {suite_name!r}.')
+    have = {(r['run'], r['sampler']) for r in rows}
+    return [
+        {**r, 'settings': {}, 'plots': [], 'from': path}
+        for r in earlier['runs']
+        if (r['run'], r['sampler']) not in have
+    ]
+
+
 def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
     """One row per (run, step) of every prior-sampler eval JSON a run holds (`eval_<step>.json`): a study trained in
     stages (`--steps=5000`, then `--steps=15000` on the same root) leaves one per stage, a learning curve."""
@@ -284,11 +301,14 @@ def montage(path: str, pictures: list[tuple[str, str]], columns: int = 3) -> Non
     sheet.quantize(256).save(path, optimize=True)
 
 
-def write_report(root: str, out: str | None = None) -> list[str]:
-    """Writes results.md, results.csv, results.json and the PNGs into `out` (default: `root`); returns their paths."""
+def write_report(root: str, out: str | None = None, earlier: str | None = None) -> list[str]:
+    """Writes results.md, results.csv, results.json and the PNGs into `out` (default: `root`); returns their paths.
+    `earlier`: an earlier report's results.json, whose rows of runs not under `root` are kept (`earlier_rows`)."""
     out = out or root
-    os.makedirs(out, exist_ok=True)
     suite_name, rows, manifest_runs = collect(root)
+    kept = earlier_rows(earlier, suite_name, rows) if earlier else []
+    rows += kept
+    os.makedirs(out, exist_ok=True)
     suite = suites.get_suite(suite_name)
     if not rows:
         raise FileNotFoundError(f'No eval JSONs under {root} yet: no run of the study has finished.')
@@ -304,6 +324,13 @@ def write_report(root: str, out: str | None = None) -> list[str]:
         'Wall times are as the study measured them, with whatever else ran on the machine at the time.',
         '',
     ]
+    if kept:
+        names = ', '.join(dict.fromkeys(r['run'] for r in kept))
+        lines += [
+            f'Runs whose workdirs are not under this root, their numbers copied from the earlier report `{earlier}` '
+            f'(the eval JSONs it was made from were on a machine since lost; no pictures): {names}.',
+            '',
+        ]
     weights = sorted({r['weights'] for r in rows})
     lines += [
         'Generators evaluated: '
