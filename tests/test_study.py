@@ -292,33 +292,47 @@ def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):
         study_runs.read_manifest(str(tmp_path), 'grid25')
 
 
-def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(tmp_path):
-    """`--earlier`: runs only the earlier report holds keep its numbers, runs under the root replace theirs."""
+def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, tmp_path):
+    """`--earlier`: runs only the earlier report holds keep its numbers, runs under the root replace theirs; mixed
+    budgets and files that are no report end in one line."""
 
-    def run(name, method, seed):
-        return dict(name=name, method=method, setting='pacgan', seed=seed, num_train_steps=100, samplers=['prior'])
+    def run(name, method, seed, steps):
+        return dict(name=name, method=method, setting='pacgan', seed=seed, num_train_steps=steps, samplers=['prior'])
 
-    def root_with(path, runs_and_modes):
+    def root_with(path, runs_and_modes, steps=100):
         path.mkdir()
-        manifest = {'suite': 'ring8', 'runs': [run(n, m, s) for n, m, s, _ in runs_and_modes]}
+        manifest = {'suite': 'ring8', 'runs': [run(n, m, s, steps) for n, m, s, _ in runs_and_modes]}
         for name, _, _, modes in runs_and_modes:
             (path / name).mkdir()
-            result = dict(metrics=dict(modes=modes, high_quality_fraction=0.5, reverse_kl=0.1), step=100)
-            (path / name / 'eval_100.json').write_text(json.dumps(dict(result, settings={}, plots=[])))
+            result = dict(metrics=dict(modes=modes, high_quality_fraction=0.5, reverse_kl=0.1), step=steps)
+            (path / name / f'eval_{steps}.json').write_text(json.dumps(dict(result, settings={}, plots=[])))
         (path / runs.MANIFEST).write_text(json.dumps(manifest))
 
     lost = tmp_path / 'lost'
     root_with(lost, [('dcgan-pacgan-s0', 'dcgan', 0, 5.0), ('dcgan-pacgan-s1', 'dcgan', 1, 7.0)])
     report.write_report(str(lost))
+    earlier = str(lost / 'results.json')
     new = tmp_path / 'new'
     root_with(new, [('alphagan-pacgan-s0', 'alphagan', 0, 8.0), ('dcgan-pacgan-s1', 'dcgan', 1, 6.0)])
-    report.write_report(str(new), earlier=str(lost / 'results.json'))
+    report.write_report(str(new), earlier=earlier)
     summaries = {s['label']: s for s in json.loads((new / 'results.json').read_text())['summaries']['pacgan']}
     assert summaries['dcgan']['modes']['values'] == [5.0, 6.0]  # s0 from the earlier report, s1 rerun here
     assert summaries['alphagan']['modes']['values'] == [8.0]
-    assert 'copied from the earlier report' in (new / 'results.md').read_text()
-    assert 'dcgan-pacgan-s0.' in (new / 'results.md').read_text()
-    with pytest.raises(ValueError, match="suite 'grid25', not 'ring8'"):
-        json_path = new / 'results.json'
-        json_path.write_text(json_path.read_text().replace('"suite": "ring8"', '"suite": "grid25"'))
-        report.write_report(str(lost), out=str(tmp_path / 'other'), earlier=str(json_path))
+    markdown = (new / 'results.md').read_text()
+    assert f'copied from an earlier report, `{earlier}`' in markdown and 'no pictures): dcgan-pacgan-s0.' in markdown
+    kept = [r for r in json.loads((new / 'results.json').read_text())['runs'] if r['run'] == 'dcgan-pacgan-s0']
+    assert [r['from'] for r in kept] == [earlier]
+
+    longer = tmp_path / 'longer'  # s1 rerun at another budget: one dcgan line would average 100 and 200 steps
+    root_with(longer, [('dcgan-pacgan-s1', 'dcgan', 1, 6.0)], steps=200)
+    with pytest.raises(report.EarlierReportError, match=r'dcgan \(pacgan\) has rows at 2 budgets'):
+        report.write_report(str(longer), earlier=earlier)
+    grid = tmp_path / 'grid25.json'
+    grid.write_text((lost / 'results.json').read_text().replace('"suite": "ring8"', '"suite": "grid25"'))
+    with pytest.raises(report.EarlierReportError, match="suite 'grid25', not 'ring8'"):
+        report.write_report(str(new), out=str(tmp_path / 'other'), earlier=str(grid))
+    (tmp_path / 'manifest.json').write_text(json.dumps({'suite': 'ring8', 'runs': [{'name': 'x'}]}))
+    for path in (tmp_path / 'manifest.json', tmp_path / 'missing.json', tmp_path):
+        finished = study(repo, new, '--report', f'--out={tmp_path / "other"}', f'--earlier={path}')
+        assert finished.returncode == 1 and 'Traceback' not in finished.stderr, finished.stderr
+        assert f'--earlier={path} is not the results.json of a study report' in finished.stderr.strip().splitlines()[-1]

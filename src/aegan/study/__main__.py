@@ -75,7 +75,7 @@ def _main(argv):
     if FLAGS.report:
         try:
             written = report.write_report(root, FLAGS.out, FLAGS.earlier)
-        except (FileNotFoundError, ValueError) as e:
+        except (FileNotFoundError, report.EarlierReportError) as e:
             sys.exit(f'aegan.study: {e}')
         print('\n'.join(['wrote:', *(f'  {path}' for path in written)]))
         return

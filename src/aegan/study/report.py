@@ -78,21 +78,48 @@ def collect(root: str) -> tuple[str, list[dict], list[dict]]:
     return manifest['suite'], rows, manifest['runs']
 
 
+ROW_KEYS = ('run', 'method', 'label', 'setting', 'seed', 'sampler', 'steps')  # what a kept row must carry
+
+
+class EarlierReportError(ValueError):
+    """An --earlier results.json that cannot be merged; its message is the one line the user sees."""
+
+
 def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
-    """The rows of an earlier report's results.json whose (run, sampler) `rows` lacks: runs whose root is gone (a study
-    trained on a machine since lost) stay in the report with the numbers their eval JSONs had, marked by `from`."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f'{path} not found: pass the results.json of an earlier report of this suite.')
-    with open(path) as f:
-        earlier = json.load(f)
-    if earlier.get('suite') != suite_name:
-        raise ValueError(f'{path} is a report of suite {earlier.get("suite")!r}, not {suite_name!r}.')
+    """The rows of an earlier report's results.json whose (run, sampler) `rows` lacks: runs with no eval JSON under
+    this root (a study trained on a machine since lost) stay in the report with the numbers their eval JSONs had,
+    marked by `from` (the report they were first copied from, kept through later merges)."""
+    try:
+        with open(path) as f:
+            earlier = json.load(f)
+        suite, runs_of_earlier = earlier['suite'], earlier['runs']
+        missing = {key for r in runs_of_earlier for key in ROW_KEYS if key not in r}
+        if missing:
+            raise KeyError(f'rows without {sorted(missing)}')
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        why = f'{type(e).__name__}: {e}' if not isinstance(e, OSError) else (e.strerror or str(e))
+        raise EarlierReportError(
+            f'--earlier={path} is not the results.json of a study report ({why}): pass results/<suite>/results.json.'
+        ) from None
+    if suite != suite_name:
+        raise EarlierReportError(f'--earlier={path} is a report of suite {suite!r}, not {suite_name!r}.')
     have = {(r['run'], r['sampler']) for r in rows}
-    return [
-        {**r, 'settings': {}, 'plots': [], 'from': path}
-        for r in earlier['runs']
-        if (r['run'], r['sampler']) not in have
-    ]
+    kept = [r for r in runs_of_earlier if (r['run'], r['sampler']) not in have]
+    return [{**r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
+
+
+def check_one_budget(rows: list[dict]) -> None:
+    """A method's rows are averaged into one line with one budget: rows at different steps (an earlier report's
+    40,000-step seeds beside a 100,000-step rerun) would mix budgets silently."""
+    for label in dict.fromkeys(r['label'] for r in rows):
+        for setting in dict.fromkeys(r['setting'] for r in rows):
+            steps = {r['steps']: r['run'] for r in rows if r['label'] == label and r['setting'] == setting}
+            if len(steps) > 1:
+                runs = ', '.join(f'{run} at {step:,} steps' for step, run in sorted(steps.items()))
+                raise EarlierReportError(
+                    f'{label} ({setting}) has rows at {len(steps)} budgets ({runs}): bring every seed to one budget '
+                    'under --root, or leave out --earlier.'
+                )
 
 
 def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
@@ -308,6 +335,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None) 
     suite_name, rows, manifest_runs = collect(root)
     kept = earlier_rows(earlier, suite_name, rows) if earlier else []
     rows += kept
+    check_one_budget(rows)
     os.makedirs(out, exist_ok=True)
     suite = suites.get_suite(suite_name)
     if not rows:
@@ -327,8 +355,9 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None) 
     if kept:
         names = ', '.join(dict.fromkeys(r['run'] for r in kept))
         lines += [
-            f'Runs whose workdirs are not under this root, their numbers copied from the earlier report `{earlier}` '
-            f'(the eval JSONs it was made from were on a machine since lost; no pictures): {names}.',
+            f'Runs with no eval JSON under this root, their numbers copied from an earlier report, '
+            f'`{kept[0]["from"]}` as it stood before (`git log` has it; its eval JSONs were on a machine since lost, '
+            f'so no pictures): {names}.',
             '',
         ]
     weights = sorted({r['weights'] for r in rows})
@@ -385,7 +414,9 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None) 
     pictures = (('samples', 'Samples', False), ('modes', 'Mode histograms', True))  # eval PNGs: grid, *_modes.png
     for setting in summaries_by_setting:
         mine = rows_of_setting(rows, setting)
-        seed = min(r['seed'] for r in mine)
+        seed = min((r['seed'] for r in mine if r['plots']), default=None)  # kept rows (--earlier) have none
+        if seed is None:
+            continue
         for prefix, title, histogram in pictures:
             labelled = [
                 (r['label'], os.path.join(root, plot))
