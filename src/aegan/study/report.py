@@ -111,15 +111,16 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
 def check_one_budget(rows: list[dict]) -> None:
     """A method's rows are averaged into one line with one budget: rows at different steps (an earlier report's
     40,000-step seeds beside a 100,000-step rerun) would mix budgets silently."""
-    for label in dict.fromkeys(r['label'] for r in rows):
-        for setting in dict.fromkeys(r['setting'] for r in rows):
-            steps = {r['steps']: r['run'] for r in rows if r['label'] == label and r['setting'] == setting}
-            if len(steps) > 1:
-                runs = ', '.join(f'{run} at {step:,} steps' for step, run in sorted(steps.items()))
-                raise EarlierReportError(
-                    f'{label} ({setting}) has rows at {len(steps)} budgets ({runs}): bring every seed to one budget '
-                    'under --root, or leave out --earlier.'
-                )
+    budgets = {}  # (label, setting) -> {steps: a run at those steps}
+    for r in rows:
+        budgets.setdefault((r['label'], r['setting']), {})[r['steps']] = r['run']
+    for (label, setting), steps in budgets.items():
+        if len(steps) > 1:
+            runs = ', '.join(f'{run} at {step:,} steps' for step, run in sorted(steps.items()))
+            raise EarlierReportError(
+                f'{label} ({setting}) has rows at {len(steps)} budgets ({runs}): bring every seed to one budget '
+                'under --root, or leave out --earlier.'
+            )
 
 
 def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
