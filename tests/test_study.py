@@ -322,6 +322,14 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     assert f'copied from an earlier report, `{earlier}`' in markdown and 'no pictures): dcgan-pacgan-s0.' in markdown
     kept = [r for r in json.loads((new / 'results.json').read_text())['runs'] if r['run'] == 'dcgan-pacgan-s0']
     assert [r['from'] for r in kept] == [earlier]
+    assert 'Generators evaluated: the trained weights.' in markdown
+
+    pre_average = tmp_path / 'pre_average.json'  # a report from before the generator average: rows without weights
+    written = json.loads((lost / 'results.json').read_text())
+    written['runs'] = [{k: v for k, v in r.items() if k != 'weights'} for r in written['runs']]
+    pre_average.write_text(json.dumps(written))
+    report.write_report(str(new), out=str(tmp_path / 'from_pre_average'), earlier=str(pre_average))
+    assert 'Generators evaluated: the trained weights.' in (tmp_path / 'from_pre_average' / 'results.md').read_text()
 
     longer = tmp_path / 'longer'  # s1 rerun at another budget: one dcgan line would average 100 and 200 steps
     root_with(longer, [('dcgan-pacgan-s1', 'dcgan', 1, 6.0)], steps=200)

@@ -105,7 +105,8 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
         raise EarlierReportError(f'--earlier={path} is a report of suite {suite!r}, not {suite_name!r}.')
     have = {(r['run'], r['sampler']) for r in rows}
     kept = [r for r in runs_of_earlier if (r['run'], r['sampler']) not in have]
-    return [{**r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
+    # A report written before the generator average existed has no `weights`: its evals read the trained weights.
+    return [{'weights': 'raw', **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
 
 
 def check_one_budget(rows: list[dict]) -> None:
