@@ -250,32 +250,70 @@ def test_headline_gives_the_standard_error_where_the_quoted_rows_do():
     assert line.startswith('| dcgan | 400,000 steps of batch 100 | 3 | 7.0 ± 0.6 |'), line
 
 
-def test_a_study_trained_in_stages_reports_its_learning_curves(tmp_path):
-    """Every eval_<step>.json a run holds is a point of its curve (PPGN and raw-weight evals are not)."""
+def staged_root(path, seeds_and_steps, offset=0):
+    """A ring8 study root of DCGAN runs (budget 300) holding eval JSONs at the given steps; modes = step / 100 +
+    seed + offset, so each point says where it came from."""
+    path.mkdir()
     manifest = {'suite': 'ring8', 'runs': []}
-    for seed in (0, 1):
+    for seed, steps in seeds_and_steps:
         name = f'dcgan-pacgan-s{seed}'
         manifest['runs'].append(
             dict(name=name, method='dcgan', setting='pacgan', seed=seed, num_train_steps=300, samplers=['prior'])
         )
-        (tmp_path / name).mkdir()
-        for step in (100, 300):
-            metrics = dict(modes=step / 100 + seed, high_quality_fraction=0.5, reverse_kl=0.1)
+        (path / name).mkdir()
+        for step in steps:
+            metrics = dict(modes=step / 100 + seed + offset, high_quality_fraction=0.5, reverse_kl=0.1)
             result = dict(metrics=metrics, step=step, settings={}, plots=[])
-            (tmp_path / name / f'eval_{step}.json').write_text(json.dumps(result))
-        (tmp_path / name / 'eval_300_ppgn.json').write_text('not read')
-        (tmp_path / name / 'eval_300_raw.json').write_text('not read')
-    (tmp_path / runs.MANIFEST).write_text(json.dumps(manifest))
-    curves = report.collect_curves(str(tmp_path), manifest['runs'])
+            (path / name / f'eval_{step}.json').write_text(json.dumps(result))
+        (path / name / 'eval_300_ppgn.json').write_text('not read')
+        (path / name / 'eval_300_raw.json').write_text('not read')
+    (path / 'logs').mkdir()
+    for seed, _ in seeds_and_steps:  # the timing of the latest call, the 300-step stage
+        (path / 'logs' / f'dcgan-pacgan-s{seed}.json').write_text(json.dumps(dict(train_seconds=30.0)))
+    (path / runs.MANIFEST).write_text(json.dumps(manifest))
+    return manifest
+
+
+def test_a_study_trained_in_stages_reports_its_learning_curves(repo, tmp_path):
+    """Every eval_<step>.json a run holds is a point of its curve (PPGN and raw-weight evals are not); results.json
+    keeps the points, so a later report (--earlier) still draws the stages of a root since lost; --steps reports an
+    earlier stage while the next one trains."""
+    root = tmp_path / 'root'
+    manifest = staged_root(root, [(0, (100, 300)), (1, (100, 300))])
+    curves = report.collect_curves(str(root), manifest['runs'])
     assert sorted((r['seed'], r['steps'], r['modes']) for r in curves) == [
         (0, 100, 1),
         (0, 300, 3),
         (1, 100, 2),
         (1, 300, 4),
     ]
-    written = report.write_report(str(tmp_path))
-    assert str(tmp_path / 'curves_pacgan.png') in written and (tmp_path / 'curves_pacgan.png').stat().st_size > 5000
-    assert '![curves](curves_pacgan.png)' in (tmp_path / 'results.md').read_text()
+    written = report.write_report(str(root))
+    assert str(root / 'curves_pacgan.png') in written and (root / 'curves_pacgan.png').stat().st_size > 5000
+    assert '![curves](curves_pacgan.png)' in (root / 'results.md').read_text()
+    assert json.loads((root / 'results.json').read_text())['curves'] == curves
+
+    stage = tmp_path / 'stage100'
+    finished = study(repo, root, '--report', '--steps=100', f'--out={stage}')
+    assert finished.returncode == 0, finished.stderr
+    written = json.loads((stage / 'results.json').read_text())
+    assert written['summaries']['pacgan'][0]['modes']['values'] == [1.0, 2.0]  # the 100-step evals, not the 300
+    assert {r['steps'] for r in written['runs']} == {100}
+    assert {r['train_seconds'] for r in written['runs']} == {None}  # the timing log is the 300-step stage's
+    none_yet = study(repo, root, '--report', '--steps=200', f'--out={tmp_path / "none"}')
+    assert none_yet.returncode == 1 and 'Traceback' not in none_yet.stderr
+    assert 'No eval JSONs of the 200-step stage under' in none_yet.stderr.strip().splitlines()[-1]
+
+    later = tmp_path / 'later'  # seed 0 retrained on another machine to 300 steps only; seed 1 lost with its root
+    staged_root(later, [(0, (300,))], offset=10)
+    report.write_report(str(later), earlier=str(root / 'results.json'))
+    points = json.loads((later / 'results.json').read_text())['curves']
+    assert sorted((r['seed'], r['steps'], r['modes']) for r in points) == [
+        (0, 100, 1),  # kept: no eval of this point under the later root
+        (0, 300, 13),  # rerun here: replaces the earlier report's 3
+        (1, 100, 2),
+        (1, 300, 4),
+    ]
+    assert (later / 'curves_pacgan.png').exists()
 
 
 def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):

@@ -4,6 +4,7 @@
     python -m aegan.study --suite=stacked_mnist --root=DIR --dry_run                       # list the runs
     python -m aegan.study --suite=stacked_mnist --root=DIR --launcher=slurm                # write DIR/study.sbatch
     python -m aegan.study --report --root=DIR [--out=results/SUITE]                        # results.{md,csv,json}, PNGs
+    python -m aegan.study --report --root=DIR --steps=5000     # the 5,000-step stage while a longer one trains
 
 Every (method, setting, seed) of the suite trains into `DIR/<method>-<setting>-s<seed>/` with `aegan.train` and is
 evaluated there with `aegan.eval`; runs with their eval JSONs are skipped, half-trained ones resume. Run it from the
@@ -24,7 +25,12 @@ flags.DEFINE_string('root', None, 'Directory of the study: one workdir per run, 
 flags.DEFINE_list('seeds', None, "Seeds (default: the suite's).")
 flags.DEFINE_list('methods', None, f'A subset of {list(suites.FAMILY)} (default: all).')
 flags.DEFINE_list('settings', None, "A subset of the suite's settings, e.g. hard (default: all).")
-flags.DEFINE_integer('steps', None, "Training steps of every run (default: the suite's budget).")
+flags.DEFINE_integer(
+    'steps',
+    None,
+    "Training steps of every run (default: the suite's budget). With --report: the stage to report (default: the "
+    'budget of the latest call), e.g. 5000 while the 10000-step stage trains.',
+)
 flags.DEFINE_list('set', [], 'Config overrides for every run, key=value (e.g. checkpoint_every_steps=100).')
 flags.DEFINE_list(
     'metrics',
@@ -74,7 +80,7 @@ def _main(argv):
     root = os.path.abspath(os.path.expanduser(FLAGS.root))
     if FLAGS.report:
         try:
-            written = report.write_report(root, FLAGS.out, FLAGS.earlier)
+            written = report.write_report(root, FLAGS.out, FLAGS.earlier, FLAGS.steps)
         except (FileNotFoundError, report.EarlierReportError) as e:
             sys.exit(f'aegan.study: {e}')
         print('\n'.join(['wrote:', *(f'  {path}' for path in written)]))

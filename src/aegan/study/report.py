@@ -36,9 +36,10 @@ EVAL_AT_STEP = re.compile(r'eval_(\d+)\.json')  # the prior sampler's eval of on
 QUALITY = {'ring8': 'high_quality_fraction', 'grid25': 'high_quality_fraction', 'stacked_mnist': 'confident_fraction'}
 
 
-def collect(root: str) -> tuple[str, list[dict], list[dict]]:
+def collect(root: str, steps: int | None = None) -> tuple[str, list[dict], list[dict]]:
     """(suite name, one row per (run, sampler) with an eval JSON: run fields, metrics, wall seconds, JSON path;
-    the manifest's runs)."""
+    the manifest's runs). `steps`: the evals of that stage (a study trained in stages, read while the next trains)
+    rather than of each run's budget in the manifest."""
     path = os.path.join(root, runs.MANIFEST)
     if not os.path.exists(path):
         raise FileNotFoundError(f'{path} not found: {root} is not a study root (run python -m aegan.study first).')
@@ -47,11 +48,13 @@ def collect(root: str) -> tuple[str, list[dict], list[dict]]:
     rows = []
     for run in manifest['runs']:
         timing_path = os.path.join(root, 'logs', f'{run["name"]}.json')
-        timing = json.load(open(timing_path)) if os.path.exists(timing_path) else {}
+        at_budget = steps in (None, run['num_train_steps'])
+        # The timing log is the latest stage's: another stage's row gets no wall time rather than a wrong one.
+        timing = json.load(open(timing_path)) if at_budget and os.path.exists(timing_path) else {}
         config_path = os.path.join(root, run['name'], 'config.json')
         batch_size = json.load(open(config_path)).get('batch_size') if os.path.exists(config_path) else None
         for sampler in run['samplers']:
-            eval_path = runs.eval_json(root, run['name'], run['num_train_steps'], sampler)
+            eval_path = runs.eval_json(root, run['name'], steps or run['num_train_steps'], sampler)
             if not os.path.exists(eval_path):
                 continue
             with open(eval_path) as f:
@@ -109,6 +112,15 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
     return [{'weights': 'raw', **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
 
 
+def earlier_curves(path: str, curves: list[dict]) -> list[dict]:
+    """The learning-curve points of an earlier report (its results.json's `curves`; none in a report older than
+    them) that `curves` lacks: the stages of a root since lost stay on the curve."""
+    with open(path) as f:
+        earlier = json.load(f).get('curves', [])
+    have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
+    return [c for c in earlier if tuple(c[k] for k in CURVE_KEY) not in have]
+
+
 def check_one_budget(rows: list[dict]) -> None:
     """A method's rows are averaged into one line with one budget: rows at different steps (an earlier report's
     40,000-step seeds beside a 100,000-step rerun) would mix budgets silently."""
@@ -122,6 +134,9 @@ def check_one_budget(rows: list[dict]) -> None:
                 f'{label} ({setting}) has rows at {len(steps)} budgets ({runs}): bring every seed to one budget '
                 'under --root, or leave out --earlier.'
             )
+
+
+CURVE_KEY = ('label', 'setting', 'seed', 'steps')  # one point of a learning curve
 
 
 def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
@@ -330,18 +345,20 @@ def montage(path: str, pictures: list[tuple[str, str]], columns: int = 3) -> Non
     sheet.quantize(256).save(path, optimize=True)
 
 
-def write_report(root: str, out: str | None = None, earlier: str | None = None) -> list[str]:
+def write_report(root: str, out: str | None = None, earlier: str | None = None, steps: int | None = None) -> list[str]:
     """Writes results.md, results.csv, results.json and the PNGs into `out` (default: `root`); returns their paths.
-    `earlier`: an earlier report's results.json, whose rows of runs not under `root` are kept (`earlier_rows`)."""
+    `earlier`: an earlier report's results.json, whose rows of runs not under `root` are kept (`earlier_rows`), and
+    its learning-curve points (`earlier_curves`). `steps`: report that stage of every run (`collect`)."""
     out = out or root
-    suite_name, rows, manifest_runs = collect(root)
+    suite_name, rows, manifest_runs = collect(root, steps)
     kept = earlier_rows(earlier, suite_name, rows) if earlier else []
     rows += kept
     check_one_budget(rows)
     os.makedirs(out, exist_ok=True)
     suite = suites.get_suite(suite_name)
     if not rows:
-        raise FileNotFoundError(f'No eval JSONs under {root} yet: no run of the study has finished.')
+        stage = f' of the {steps:,}-step stage' if steps else ''
+        raise FileNotFoundError(f'No eval JSONs{stage} under {root} yet: no run of the study has finished it.')
     columns = COLUMNS_STACKED if suite.dataset == 'stacked_mnist' else COLUMNS_2D
     floor = real_data_floor(rows)
     written, summaries_by_setting = [], {}
@@ -401,6 +418,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None) 
     written.append(metrics_png)
     lines += ['![modes and quality per method; dots are seeds](metrics.png)', '']
     curves = collect_curves(root, manifest_runs)
+    curves += earlier_curves(earlier, curves) if earlier else []
     for setting in summaries_by_setting:
         mine = rows_of_setting(curves, setting)
         if len({r['steps'] for r in mine}) > 1:
@@ -466,6 +484,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None) 
                 'real_data_floor': floor,
                 'anchors': {k: list(v) for k, v in suite.anchors.items()},
                 'runs': [{k: v for k, v in r.items() if k != 'settings'} for r in rows],
+                'curves': curves,
             },
             f,
             indent=2,
