@@ -291,6 +291,7 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(repo, tmp_path):
     assert str(root / 'curves_pacgan.png') in written and (root / 'curves_pacgan.png').stat().st_size > 5000
     assert '![curves](curves_pacgan.png)' in (root / 'results.md').read_text()
     assert json.loads((root / 'results.json').read_text())['curves'] == curves
+    assert {r['train_seconds'] for r in json.loads((root / 'results.json').read_text())['runs']} == {30.0}
 
     stage = tmp_path / 'stage100'
     finished = study(repo, root, '--report', '--steps=100', f'--out={stage}')
@@ -298,7 +299,8 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(repo, tmp_path):
     written = json.loads((stage / 'results.json').read_text())
     assert written['summaries']['pacgan'][0]['modes']['values'] == [1.0, 2.0]  # the 100-step evals, not the 300
     assert {r['steps'] for r in written['runs']} == {100}
-    assert {r['train_seconds'] for r in written['runs']} == {None}  # the timing log is the 300-step stage's
+    assert {r['train_seconds'] for r in written['runs']} == {None}  # the timing log holds time up to 300 steps
+    assert {c['steps'] for c in written['curves']} == {100}  # no point of a later stage
     none_yet = study(repo, root, '--report', '--steps=200', f'--out={tmp_path / "none"}')
     assert none_yet.returncode == 1 and 'Traceback' not in none_yet.stderr
     assert 'No eval JSONs of the 200-step stage under' in none_yet.stderr.strip().splitlines()[-1]
@@ -314,6 +316,13 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(repo, tmp_path):
         (1, 300, 4),
     ]
     assert (later / 'curves_pacgan.png').exists()
+
+    # A stage's report with --earlier: the earlier report's 300-step rows of the lost seed 1 are not that stage's.
+    stage_later = tmp_path / 'stage_later'
+    staged_root(stage_later, [(0, (100, 300))])
+    report.write_report(str(stage_later), earlier=str(root / 'results.json'), steps=100)
+    kept = json.loads((stage_later / 'results.json').read_text())['runs']
+    assert sorted((r['seed'], r['steps']) for r in kept) == [(0, 100)]
 
 
 def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):

@@ -28,8 +28,8 @@ flags.DEFINE_list('settings', None, "A subset of the suite's settings, e.g. hard
 flags.DEFINE_integer(
     'steps',
     None,
-    "Training steps of every run (default: the suite's budget). With --report: the stage to report (default: the "
-    'budget of the latest call), e.g. 5000 while the 10000-step stage trains.',
+    "Training steps of every run (default: the suite's budget). With --report: the stage to report (default: "
+    "each run's budget in study.json), e.g. 5000 while the 10000-step stage trains.",
 )
 flags.DEFINE_list('set', [], 'Config overrides for every run, key=value (e.g. checkpoint_every_steps=100).')
 flags.DEFINE_list(

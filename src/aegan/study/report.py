@@ -49,7 +49,7 @@ def collect(root: str, steps: int | None = None) -> tuple[str, list[dict], list[
     for run in manifest['runs']:
         timing_path = os.path.join(root, 'logs', f'{run["name"]}.json')
         at_budget = steps in (None, run['num_train_steps'])
-        # The timing log is the latest stage's: another stage's row gets no wall time rather than a wrong one.
+        # A timing log sums the time up to the latest stage: another stage's row gets no wall time, not a wrong one.
         timing = json.load(open(timing_path)) if at_budget and os.path.exists(timing_path) else {}
         config_path = os.path.join(root, run['name'], 'config.json')
         batch_size = json.load(open(config_path)).get('batch_size') if os.path.exists(config_path) else None
@@ -88,10 +88,11 @@ class EarlierReportError(ValueError):
     """An --earlier results.json that cannot be merged; its message is the one line the user sees."""
 
 
-def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
+def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None = None) -> list[dict]:
     """The rows of an earlier report's results.json whose (run, sampler) `rows` lacks: runs with no eval JSON under
     this root (a study trained on a machine since lost) stay in the report with the numbers their eval JSONs had,
-    marked by `from` (the report they were first copied from, kept through later merges)."""
+    marked by `from` (the report they were first copied from, kept through later merges). `steps`: only the rows of
+    that stage, so that a stage's report holds no row of another budget."""
     try:
         with open(path) as f:
             earlier = json.load(f)
@@ -107,7 +108,7 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict]) -> list[dict]:
     if suite != suite_name:
         raise EarlierReportError(f'--earlier={path} is a report of suite {suite!r}, not {suite_name!r}.')
     have = {(r['run'], r['sampler']) for r in rows}
-    kept = [r for r in runs_of_earlier if (r['run'], r['sampler']) not in have]
+    kept = [r for r in runs_of_earlier if (r['run'], r['sampler']) not in have and steps in (None, r['steps'])]
     # A report written before the generator average existed has no `weights`: its evals read the trained weights.
     return [{'weights': 'raw', **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
 
@@ -117,6 +118,8 @@ def earlier_curves(path: str, curves: list[dict]) -> list[dict]:
     them) that `curves` lacks: the stages of a root since lost stay on the curve."""
     with open(path) as f:
         earlier = json.load(f).get('curves', [])
+    if any(k not in c for c in earlier for k in CURVE_KEY):
+        raise EarlierReportError(f'--earlier={path} has curve points without {list(CURVE_KEY)}: pass a study report.')
     have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
     return [c for c in earlier if tuple(c[k] for k in CURVE_KEY) not in have]
 
@@ -351,14 +354,16 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     its learning-curve points (`earlier_curves`). `steps`: report that stage of every run (`collect`)."""
     out = out or root
     suite_name, rows, manifest_runs = collect(root, steps)
-    kept = earlier_rows(earlier, suite_name, rows) if earlier else []
+    kept = earlier_rows(earlier, suite_name, rows, steps) if earlier else []
     rows += kept
     check_one_budget(rows)
     os.makedirs(out, exist_ok=True)
     suite = suites.get_suite(suite_name)
     if not rows:
         stage = f' of the {steps:,}-step stage' if steps else ''
-        raise FileNotFoundError(f'No eval JSONs{stage} under {root} yet: no run of the study has finished it.')
+        raise FileNotFoundError(
+            f'No eval JSONs{stage} under {root} yet: no run has finished {"that stage" if steps else "it"}.'
+        )
     columns = COLUMNS_STACKED if suite.dataset == 'stacked_mnist' else COLUMNS_2D
     floor = real_data_floor(rows)
     written, summaries_by_setting = [], {}
@@ -419,6 +424,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     lines += ['![modes and quality per method; dots are seeds](metrics.png)', '']
     curves = collect_curves(root, manifest_runs)
     curves += earlier_curves(earlier, curves) if earlier else []
+    curves = [c for c in curves if steps is None or c['steps'] <= steps]  # a stage's report: no later stage's point
     for setting in summaries_by_setting:
         mine = rows_of_setting(curves, setting)
         if len({r['steps'] for r in mine}) > 1:
