@@ -324,6 +324,14 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(repo, tmp_path):
     kept = json.loads((stage_later / 'results.json').read_text())['runs']
     assert sorted((r['seed'], r['steps']) for r in kept) == [(0, 100)]
 
+    # Curve points that are not a report's stop the report with one line before anything is written.
+    bad = json.loads((root / 'results.json').read_text())
+    bad['curves'] = [{'label': 'dcgan', 'steps': 100}]
+    (tmp_path / 'bad.json').write_text(json.dumps(bad))
+    with pytest.raises(report.EarlierReportError, match='has curve points without'):
+        report.write_report(str(later), out=str(tmp_path / 'bad_out'), earlier=str(tmp_path / 'bad.json'))
+    assert not (tmp_path / 'bad_out').exists()
+
 
 def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):
     """A SLURM array task reads study.json (its launcher call wrote the whole plan) and refuses a root of another

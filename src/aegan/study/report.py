@@ -113,15 +113,16 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None
     return [{'weights': 'raw', **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
 
 
-def earlier_curves(path: str, curves: list[dict]) -> list[dict]:
+def earlier_curves(path: str) -> list[dict]:
     """The learning-curve points of an earlier report (its results.json's `curves`; none in a report older than
-    them) that `curves` lacks: the stages of a root since lost stay on the curve."""
+    them), checked before anything is written: the stages of a root since lost stay on the curve."""
     with open(path) as f:
-        earlier = json.load(f).get('curves', [])
-    if any(k not in c for c in earlier for k in CURVE_KEY):
+        points = json.load(f).get('curves', [])
+    if not isinstance(points, list) or not all(
+        isinstance(c, dict) and all(k in c for k in CURVE_KEY) and isinstance(c['steps'], int) for c in points
+    ):
         raise EarlierReportError(f'--earlier={path} has curve points without {list(CURVE_KEY)}: pass a study report.')
-    have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
-    return [c for c in earlier if tuple(c[k] for k in CURVE_KEY) not in have]
+    return points
 
 
 def check_one_budget(rows: list[dict]) -> None:
@@ -351,10 +352,12 @@ def montage(path: str, pictures: list[tuple[str, str]], columns: int = 3) -> Non
 def write_report(root: str, out: str | None = None, earlier: str | None = None, steps: int | None = None) -> list[str]:
     """Writes results.md, results.csv, results.json and the PNGs into `out` (default: `root`); returns their paths.
     `earlier`: an earlier report's results.json, whose rows of runs not under `root` are kept (`earlier_rows`), and
-    its learning-curve points (`earlier_curves`). `steps`: report that stage of every run (`collect`)."""
+    its learning-curve points that `root` lacks (`earlier_curves`). `steps`: report that stage of every run
+    (`collect`)."""
     out = out or root
     suite_name, rows, manifest_runs = collect(root, steps)
     kept = earlier_rows(earlier, suite_name, rows, steps) if earlier else []
+    earlier_points = earlier_curves(earlier) if earlier else []
     rows += kept
     check_one_budget(rows)
     os.makedirs(out, exist_ok=True)
@@ -362,7 +365,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     if not rows:
         stage = f' of the {steps:,}-step stage' if steps else ''
         raise FileNotFoundError(
-            f'No eval JSONs{stage} under {root} yet: no run has finished {"that stage" if steps else "it"}.'
+            f'No eval JSONs{stage} under {root} yet: no run has finished {"that stage" if steps else "training"}.'
         )
     columns = COLUMNS_STACKED if suite.dataset == 'stacked_mnist' else COLUMNS_2D
     floor = real_data_floor(rows)
@@ -423,7 +426,8 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     written.append(metrics_png)
     lines += ['![modes and quality per method; dots are seeds](metrics.png)', '']
     curves = collect_curves(root, manifest_runs)
-    curves += earlier_curves(earlier, curves) if earlier else []
+    have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
+    curves += [c for c in earlier_points if tuple(c[k] for k in CURVE_KEY) not in have]
     curves = [c for c in curves if steps is None or c['steps'] <= steps]  # a stage's report: no later stage's point
     for setting in summaries_by_setting:
         mine = rows_of_setting(curves, setting)
