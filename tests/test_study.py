@@ -323,6 +323,12 @@ def test_a_study_trained_in_stages_reports_its_learning_curves(repo, tmp_path):
     report.write_report(str(stage_later), earlier=str(root / 'results.json'), steps=100)
     kept = json.loads((stage_later / 'results.json').read_text())['runs']
     assert sorted((r['seed'], r['steps']) for r in kept) == [(0, 100)]
+    # ... and an earlier report of that stage keeps its row of the lost seed 1 (seed 0 is this root's own).
+    report.write_report(
+        str(stage_later), out=str(tmp_path / 'stage_kept'), earlier=str(stage / 'results.json'), steps=100
+    )
+    kept = json.loads((tmp_path / 'stage_kept' / 'results.json').read_text())['runs']
+    assert sorted((r['seed'], r['steps'], r.get('from') is not None) for r in kept) == [(0, 100, False), (1, 100, True)]
 
     # Curve points that are not a report's stop the report with one line before anything is written.
     bad = json.loads((root / 'results.json').read_text())
@@ -348,8 +354,8 @@ def test_an_array_task_checks_the_manifest_suite_without_rewriting_it(tmp_path):
 
 
 def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, tmp_path):
-    """`--earlier`: runs only the earlier report holds keep its numbers, runs under the root replace theirs; mixed
-    budgets and files that are no report end in one line."""
+    """`--earlier`: evals only the earlier report holds keep its numbers, those under the root replace theirs; a
+    method at two budgets gets a line for each; files that are no report end in one line."""
 
     def run(name, method, seed, steps):
         return dict(name=name, method=method, setting='pacgan', seed=seed, num_train_steps=steps, samplers=['prior'])
@@ -374,7 +380,8 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     assert summaries['dcgan']['modes']['values'] == [5.0, 6.0]  # s0 from the earlier report, s1 rerun here
     assert summaries['alphagan']['modes']['values'] == [8.0]
     markdown = (new / 'results.md').read_text()
-    assert f'copied from an earlier report, `{earlier}`' in markdown and 'no pictures): dcgan-pacgan-s0.' in markdown
+    assert f'copied from an earlier report, `{earlier}`' in markdown
+    assert 'no pictures): dcgan-pacgan-s0 at 100 steps.' in markdown
     kept = [r for r in json.loads((new / 'results.json').read_text())['runs'] if r['run'] == 'dcgan-pacgan-s0']
     assert [r['from'] for r in kept] == [earlier]
     assert 'Generators evaluated: the trained weights.' in markdown
@@ -386,10 +393,27 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     report.write_report(str(new), out=str(tmp_path / 'from_pre_average'), earlier=str(pre_average))
     assert 'Generators evaluated: the trained weights.' in (tmp_path / 'from_pre_average' / 'results.md').read_text()
 
-    longer = tmp_path / 'longer'  # s1 rerun at another budget: one dcgan line would average 100 and 200 steps
+    # s1 trained on to 200 steps on a new root: the earlier 100-step rows stay a line of their own (one line
+    # averaging 100 and 200 steps would mix budgets), and their stage a point of the learning curve.
+    longer = tmp_path / 'longer'
     root_with(longer, [('dcgan-pacgan-s1', 'dcgan', 1, 6.0)], steps=200)
-    with pytest.raises(report.EarlierReportError, match=r'dcgan \(pacgan\) has rows at 2 budgets'):
-        report.write_report(str(longer), earlier=earlier)
+    report.write_report(str(longer), earlier=earlier)
+    written = json.loads((longer / 'results.json').read_text())
+    lines = [(s['name'], s['steps'], s['modes']['values']) for s in written['summaries']['pacgan']]
+    assert lines == [('dcgan, 100 steps', 100, [5.0, 7.0]), ('dcgan, 200 steps', 200, [6.0])]
+    stages = [(0, 100, 5.0), (1, 100, 7.0), (1, 200, 6.0)]  # seed, steps, modes
+    assert sorted((c['seed'], c['steps'], c['modes']) for c in written['curves']) == stages
+    markdown = (longer / 'results.md').read_text()
+    assert '| dcgan | 100 steps | 2 | 6.0 ± 1.0 |' in markdown and '| dcgan | 200 steps | 1 | 6.0 ± 0.0 |' in markdown
+    assert '| dcgan, 200 steps | 1 |' in markdown  # the every-seed table names the budget
+    assert 'dcgan-pacgan-s1 at 100 steps' in markdown
+    pre_curves = tmp_path / 'pre_curves.json'  # a report older than the curves: its rows are its stage's points
+    pre_curves.write_text(
+        json.dumps({k: v for k, v in json.loads((lost / 'results.json').read_text()).items() if k != 'curves'})
+    )
+    report.write_report(str(longer), out=str(tmp_path / 'from_pre_curves'), earlier=str(pre_curves))
+    points = json.loads((tmp_path / 'from_pre_curves' / 'results.json').read_text())['curves']
+    assert sorted((c['seed'], c['steps'], c['modes']) for c in points) == stages
     grid = tmp_path / 'grid25.json'
     grid.write_text((lost / 'results.json').read_text().replace('"suite": "ring8"', '"suite": "grid25"'))
     with pytest.raises(report.EarlierReportError, match="suite 'grid25', not 'ring8'"):

@@ -89,10 +89,10 @@ class EarlierReportError(ValueError):
 
 
 def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None = None) -> list[dict]:
-    """The rows of an earlier report's results.json whose (run, sampler) `rows` lacks: runs with no eval JSON under
-    this root (a study trained on a machine since lost) stay in the report with the numbers their eval JSONs had,
-    marked by `from` (the report they were first copied from, kept through later merges). `steps`: only the rows of
-    that stage, so that a stage's report holds no row of another budget."""
+    """The rows of an earlier report's results.json whose (run, sampler, steps) `rows` lacks: evals that are not
+    under this root (a study trained on a machine since lost, or a stage this root skipped) stay in the report with
+    the numbers their eval JSONs had, marked by `from` (the report they were first copied from, kept through later
+    merges). `steps`: only the rows of that stage, so that a stage's report holds no row of another budget."""
     try:
         with open(path) as f:
             earlier = json.load(f)
@@ -107,8 +107,10 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None
         ) from None
     if suite != suite_name:
         raise EarlierReportError(f'--earlier={path} is a report of suite {suite!r}, not {suite_name!r}.')
-    have = {(r['run'], r['sampler']) for r in rows}
-    kept = [r for r in runs_of_earlier if (r['run'], r['sampler']) not in have and steps in (None, r['steps'])]
+    have = {(r['run'], r['sampler'], r['steps']) for r in rows}
+    kept = [
+        r for r in runs_of_earlier if (r['run'], r['sampler'], r['steps']) not in have and steps in (None, r['steps'])
+    ]
     # A report written before the generator average existed has no `weights`: its evals read the trained weights.
     return [{'weights': 'raw', **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
 
@@ -123,21 +125,6 @@ def earlier_curves(path: str) -> list[dict]:
     ):
         raise EarlierReportError(f'--earlier={path} has curve points without {list(CURVE_KEY)}: pass a study report.')
     return points
-
-
-def check_one_budget(rows: list[dict]) -> None:
-    """A method's rows are averaged into one line with one budget: rows at different steps (an earlier report's
-    40,000-step seeds beside a 100,000-step rerun) would mix budgets silently."""
-    budgets = {}  # (label, setting) -> {steps: a run at those steps}
-    for r in rows:
-        budgets.setdefault((r['label'], r['setting']), {})[r['steps']] = r['run']
-    for (label, setting), steps in budgets.items():
-        if len(steps) > 1:
-            runs = ', '.join(f'{run} at {step:,} steps' for step, run in sorted(steps.items()))
-            raise EarlierReportError(
-                f'{label} ({setting}) has rows at {len(steps)} budgets ({runs}): bring every seed to one budget '
-                'under --root, or leave out --earlier.'
-            )
 
 
 CURVE_KEY = ('label', 'setting', 'seed', 'steps')  # one point of a learning curve
@@ -202,11 +189,17 @@ def rows_of_setting(rows: list[dict], setting: str) -> list[dict]:
 
 
 def summarise(rows: list[dict], columns) -> list[dict]:
-    """Per label (method, sampler): seeds, and mean / std (population, over seeds) / per-seed values of each column."""
+    """Per label (method, sampler) and budget: seeds, and mean / std (population, over seeds) / per-seed values of
+    each column. A label with rows at several budgets (an earlier report's 40,000-step seeds beside a 100,000-step
+    stage) gets a line per budget, never one average of both; `name` then carries the budget."""
+    labels = list(dict.fromkeys(r['label'] for r in rows))
+    groups = sorted({(r['label'], r['steps']) for r in rows}, key=lambda g: (labels.index(g[0]), g[1]))
+    budgets_of = {label: sum(g[0] == label for g in groups) for label in labels}
     out = []
-    for label in dict.fromkeys(r['label'] for r in rows):
-        mine = sorted((r for r in rows if r['label'] == label), key=lambda r: r['seed'])
-        summary = {'label': label, 'seeds': [r['seed'] for r in mine]}
+    for label, steps in groups:
+        mine = sorted((r for r in rows if (r['label'], r['steps']) == (label, steps)), key=lambda r: r['seed'])
+        name = label if budgets_of[label] == 1 else f'{label}, {steps:,} steps'
+        summary = {'label': label, 'name': name, 'seeds': [r['seed'] for r in mine]}
         for key, _, _ in columns:
             values = np.array([r.get(key, np.nan) for r in mine], float)
             with np.errstate(invalid='ignore'):  # an infinite KL (no sample near any mode) has no std
@@ -275,7 +268,7 @@ def markdown_table(summaries, columns, anchors=(), floor=None) -> list[str]:
         seeds = '; '.join(' / '.join(_fmt(f, s[k]['values'][i]) for k, _, f in columns) for i in range(len(s['seeds'])))
         wall = '—' if s['train_seconds'] is None else f'{s["train_seconds"]:.0f} s ({s["steps"]} steps)'
         lines.append(
-            f'| {s["label"]} | {",".join(map(str, s["seeds"]))} | ' + ' | '.join(cells) + f' | {seeds} | {wall} |'
+            f'| {s["name"]} | {",".join(map(str, s["seeds"]))} | ' + ' | '.join(cells) + f' | {seeds} | {wall} |'
         )
     if floor:
         names = [('train_triples', 'training triples'), ('held_out_triples', 'held-out triples')]
@@ -303,7 +296,7 @@ def plot_metrics(path: str, summaries_by_setting: dict, columns) -> None:
     )
     for i, setting in enumerate(settings):
         summaries = summaries_by_setting[setting]
-        labels = [s['label'] for s in summaries]
+        labels = [s['name'] for s in summaries]
         for j, (key, title, _) in enumerate(columns):
             ax = axes[i, j]
             finite = lambda values: np.where(np.isfinite(values), values, np.nan)  # an infinite KL is not drawn
@@ -359,7 +352,6 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     kept = earlier_rows(earlier, suite_name, rows, steps) if earlier else []
     earlier_points = earlier_curves(earlier) if earlier else []
     rows += kept
-    check_one_budget(rows)
     os.makedirs(out, exist_ok=True)
     suite = suites.get_suite(suite_name)
     if not rows:
@@ -380,9 +372,9 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
         '',
     ]
     if kept:
-        names = ', '.join(dict.fromkeys(r['run'] for r in kept))
+        names = ', '.join(dict.fromkeys(f'{r["run"]} at {r["steps"]:,} steps' for r in kept))
         lines += [
-            f'Runs with no eval JSON under this root, their numbers copied from an earlier report, '
+            f'Evals not under this root, their numbers copied from an earlier report, '
             f'`{kept[0]["from"]}` as it stood before (`git log` has it; its eval JSONs were on a machine since lost, '
             f'so no pictures): {names}.',
             '',
@@ -428,6 +420,14 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     curves = collect_curves(root, manifest_runs)
     have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
     curves += [c for c in earlier_points if tuple(c[k] for k in CURVE_KEY) not in have]
+    have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
+    # A kept row is an eval of the prior sampler at its budget, a point of its curve (reports older than the
+    # curves hold their stages only as rows).
+    curves += [
+        {**{k: r[k] for k in CURVE_KEY}, **{k: r[k] for k, _, _ in columns if k in r}}
+        for r in kept
+        if r['sampler'] == 'prior' and tuple(r[k] for k in CURVE_KEY) not in have
+    ]
     curves = [c for c in curves if steps is None or c['steps'] <= steps]  # a stage's report: no later stage's point
     for setting in summaries_by_setting:
         mine = rows_of_setting(curves, setting)
