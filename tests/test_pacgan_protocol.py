@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import REPO
 from ml_collections import ConfigDict
 from test_checkpointing import assert_trees_identical, load_state
 from test_parallel import assert_same_update_on_1_and_4_devices, run_steps, with_sgd
@@ -160,3 +161,69 @@ def test_a_2d_run_saved_before_the_protocol_keys_existed_resumes_under_todays_co
     longer = config.copy_and_resolve_references()
     longer.num_train_steps = 8
     assert int(trainer.train_and_evaluate(longer, str(tmp_path)).step) == 8
+
+
+@pytest.fixture(scope='module')
+def small_protocol_run(tmp_path_factory):
+    """A 4-step DCGAN run of the protocol with small nets (BatchNorm in G, as PacGAN's)."""
+    config = cli.load_config_file(f'{REPO}/experiments/dcgan_ring8.py:pacgan')
+    config.model.update(hidden=(16, 16), discriminator_hidden=(8, 8))
+    config.data.num_train_examples = 1000
+    config.update(num_train_steps=4, checkpoint_every_steps=4, sample_every_steps=1000, log_every_steps=1000)
+    workdir = tmp_path_factory.mktemp('protocol_run')
+    trainer.train_and_evaluate(config, str(workdir))
+    return str(workdir)
+
+
+def test_the_eval_refreshes_batchnorm_statistics_with_the_final_generator(small_protocol_run, tmp_path):
+    """PacGAN samples after 50 train-mode batches that move G's BatchNorm statistics to its final weights: each pass
+    is BatchNorm's own update on a training batch of fresh z, and enough of them forget any earlier statistics."""
+    from aegan import eval as aegan_eval
+    from aegan import runs as aegan_runs
+
+    assert protocol_config().eval.batchnorm_passes == 50
+    assert cli.load_config_file('experiments/dcgan_ring8.py').eval.batchnorm_passes == 0
+    run = aegan_runs.restore(small_protocol_run)
+    module = nets.generator(run.config.model, (2,))
+    params, stats = run.state.params['generator'], run.state.batch_stats['generator']
+    key = jax.random.key(7)
+
+    # Two passes are two BatchNorm updates, on prior(fold_in(key, i), batch_size) each.
+    expected = stats
+    for i in range(2):
+        z = run.method.prior(jax.random.fold_in(key, i), run.config.batch_size)
+        expected = methods.api.run_net(module, params, expected, z, train=True)[1]
+    refreshed = aegan_eval.recompute_batch_stats(run, key, 2).batch_stats['generator']
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), refreshed, expected)
+
+    # From statistics far off, 300 passes give samples close to those of G with a large batch's own statistics.
+    wrong = jax.tree_util.tree_map_with_path(lambda path, v: v - 1.0 if 'mean' in str(path) else v * 4.0, stats)
+    off = run._replace(state=run.state.replace(batch_stats={**run.state.batch_stats, 'generator': wrong}))
+    z = run.method.prior(jax.random.key(99), 20_000)
+    batch_stat_samples = methods.api.run_net(module, params, stats, z, train=True)[0]
+    spread = float(jnp.std(batch_stat_samples))
+    gap_before = float(jnp.abs(run.method.decode(off.state, z) - batch_stat_samples).mean())
+    fixed = jax.device_get(aegan_eval.recompute_batch_stats(off, key, 300))  # replicated over the test's 4 devices
+    gap_after = float(jnp.abs(run.method.decode(fixed, z) - batch_stat_samples).mean())
+    assert gap_before > 0.5 * spread and gap_after < 0.05 * gap_before
+
+
+def test_an_eval_with_refreshed_statistics_is_its_own_and_says_so(small_protocol_run, tmp_path):
+    """The eval JSON records the passes; an eval with other passes reads other samples, so the earlier JSON is kept
+    beside, renamed; a generator without BatchNorm refuses passes in one line."""
+    import shutil
+
+    from aegan import eval as aegan_eval
+
+    workdir = tmp_path / 'run'
+    shutil.copytree(small_protocol_run, workdir)
+    first = aegan_eval.evaluate(str(workdir), metrics=['mode_coverage'])
+    assert first['settings']['batchnorm_passes'] == 50  # the run's config.eval
+    running = aegan_eval.evaluate(str(workdir), metrics=['mode_coverage'], batchnorm_passes=0)
+    assert 'batchnorm_passes' not in running['settings']
+    assert len(list(workdir.glob('eval_4.replaced_*.json'))) == 1
+    plain = cli.load_config_file('experiments/dcgan_ring8.py')
+    plain.update(num_train_steps=2, checkpoint_every_steps=2, sample_every_steps=1000, log_every_steps=1000)
+    trainer.train_and_evaluate(plain, str(tmp_path / 'plain'))
+    with pytest.raises(ValueError, match='has no BatchNorm: pass --batchnorm_passes=0'):
+        aegan_eval.evaluate(str(tmp_path / 'plain'), metrics=['mode_coverage'], batchnorm_passes=5)

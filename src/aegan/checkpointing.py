@@ -29,9 +29,10 @@ from jax.experimental import multihost_utils
 
 from aegan import config_schema, filesystem
 
-# Keys a resumed run may change (a longer schedule, other logging, where and how fast the data is read); any other
-# change needs a new workdir.
+# Keys a resumed run may change (a longer schedule, other logging, where and how fast the data is read, how it is
+# evaluated); any other change needs a new workdir.
 RESUMABLE_KEYS = (
+    'eval.batchnorm_passes',
     'data.data_dir',
     'data.download',
     'data.num_threads',

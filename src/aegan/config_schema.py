@@ -151,6 +151,12 @@ SCHEMA: dict[str, Key] = {
         choices=('updated', 'same_forward'),
         example='updated',
     ),
+    'eval.batchnorm_passes': Key(
+        'int',
+        "train-mode passes of fresh z that refresh G's BatchNorm statistics before eval samples (0: running ones)",
+        low=0,
+        example=50,
+    ),
     'ema.half_life_steps': Key(
         'float', "half-life of the generator's moving average, in steps (0: none)", low=0.0, example=312.5
     ),

@@ -46,6 +46,9 @@ def base_config() -> ml_collections.ConfigDict:
             'num_test_examples': 10_000,  # Held-out TFDS images kept in memory for eval and reconstructions.
         }
     )
+    # What aegan.eval does before sampling (its flag of the same name overrides): train-mode passes of fresh z that
+    # refresh G's BatchNorm statistics with the evaluated weights (eval.recompute_batch_stats); 0: the running ones.
+    config.eval = ml_collections.ConfigDict({'batchnorm_passes': 0})
     return config
 
 
@@ -82,10 +85,12 @@ _TWO_D = dict(
 )
 # PacGAN's synthetic experiment, exactly (fjxmlzn/PacGAN, synthetic_data_experiments/2DRing_GAN&PacGAN/config.py and
 # pacgan_task.py): G 4 x 400 ReLU with BatchNorm, D 3 x 200 linear maxout of 5 pieces, weights N(0, 0.02); 100,000
-# training points; batch 100; 400 epochs; Adam 1e-4, beta1 0.8 for every net; no weight average. α-GAN's encoder is
+# training points; batch 100; 400 epochs; Adam 1e-4, beta1 0.8 for every net; no weight average; samples after 50
+# train-mode batches of 100 that refresh G's BatchNorm statistics (its per-epoch monitoring pass). α-GAN's encoder is
 # built like G and its code discriminator like D.
 _PACGAN_2D = dict(
     batch_size=100,
+    eval=dict(batchnorm_passes=50),
     num_train_steps=400_000,
     log_every_steps=1000,
     sample_every_steps=20_000,

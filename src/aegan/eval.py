@@ -64,6 +64,12 @@ flags.DEFINE_integer(
     'Samples to draw (default: 2,500 for 2D, 26,000 Stacked MNIST, 50,000 RGB images, else 10,000).',
 )
 flags.DEFINE_integer('seed', 0, "Seed of the samples, the chain and the metrics' random pairs.")
+flags.DEFINE_integer(
+    'batchnorm_passes',
+    None,
+    "Train-mode passes of fresh z that refresh G's BatchNorm statistics before sampling (PacGAN: 50; 0: the "
+    "trained running statistics). Default: the run's config.eval.batchnorm_passes.",
+)
 flags.DEFINE_string(
     'inception_weights', None, f'Converted Inception .npz (aegan.metrics.convert_inception); or ${WEIGHTS_ENV}.'
 )
@@ -150,6 +156,31 @@ def sample_on_all_devices(method, state, key, n: int, chunk: int = 2000) -> np.n
     return np.concatenate(out)
 
 
+def recompute_batch_stats(run: runs.Run, key, passes: int):
+    """G's BatchNorm statistics refreshed with the weights being evaluated: `passes` train-mode forwards of a
+    training batch of fresh prior codes, each moving the running statistics at BatchNorm's own momentum. PacGAN's
+    code does this at every epoch's end (its monitoring pass: 50 batches of 100, then the samples), as BigGAN's
+    standing statistics do; the running averages left by training lag G by ~20 steps (momentum 0.95), which on
+    the ring of 8 (std 0.01) moves samples out of their modes (docs/study.md has it measured)."""
+    if 'generator' not in run.state.batch_stats:
+        raise ValueError(
+            f'batchnorm_passes={passes} but the generator of {run.workdir} has no BatchNorm: pass --batchnorm_passes=0.'
+        )
+    mesh = parallel.make_mesh(jax.local_devices())
+    batch = run.config.batch_size
+    if batch % mesh.devices.size:
+        raise ValueError(f'batch_size={batch} does not split over {mesh.devices.size} devices for batchnorm_passes.')
+    rows = NamedSharding(mesh, P(parallel.DATA_AXIS))
+    refresh = jax.jit(
+        parallel.data_parallel(run.method.refresh_batch_stats, mesh, (P(), P(parallel.DATA_AXIS)), P()),
+        out_shardings=parallel.replicated(mesh),
+    )
+    state = jax.device_put(run.state, parallel.replicated(mesh))
+    for i in range(passes):
+        state = refresh(state, jax.device_put(run.method.prior(jax.random.fold_in(key, i), batch), rows))
+    return state
+
+
 def ppgn_class_term(classifier: str | None, data_name: str):
     """(class_log_prob(clf_state, x, y) -> log p(y | x), clf_state, num_classes) from a classifier workdir of the run's
     own data."""
@@ -228,6 +259,12 @@ def _evaluate(run: runs.Run, options: context.Options) -> dict:
         return _write_result(run, f'eval_{run.step}', options, evaluate_classifier(run))
     weights = options.weights or ('ema' if ema.has_average(run.state) else 'raw')
     run = run._replace(state=ema.weights(run.state, weights, run.config.get('ema', {}).get('batch_stats', 'raw')))
+    passes = options.batchnorm_passes
+    passes = run.config.get('eval', {}).get('batchnorm_passes', 0) if passes is None else passes
+    if passes:  # a key apart from the samples' (fold_in 1 is PPGN's DAE)
+        run = run._replace(
+            state=recompute_batch_stats(run, jax.random.fold_in(jax.random.key(options.seed), 2), passes)
+        )
     names = options.metrics or default_metrics(run.dataset, run.method)
     num_samples = options.num_samples or default_num_samples(run.dataset)
     start = time.perf_counter()
@@ -240,6 +277,8 @@ def _evaluate(run: runs.Run, options: context.Options) -> dict:
     else:
         grid = writers.save_image_grid(ctx.picture_path('.png'), samples[:64])
     settings = {'seed': options.seed, 'weights': weights, **sampler_settings, **settings}
+    if passes:
+        settings['batchnorm_passes'] = passes
     seconds = {**ctx.seconds, 'total': time.perf_counter() - start}
     return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples, seconds)
 
@@ -256,9 +295,13 @@ def eval_name(step: int, sampler: str, weights: str, has_average: bool) -> str:
 
 
 def _same_samples(a: dict, b: dict) -> bool:
-    """Two eval results read the same samples: same checkpoint, sampler, count, seed and chain settings."""
+    """Two eval results read the same samples: same checkpoint, sampler, count, seed, chain settings
+    and BatchNorm refresh."""
     keys = ('checkpoint', 'sampler', 'num_samples', 'reference_stream')
-    settings = lambda r: (r['settings'].get('seed'), r['settings'].get('ppgn'), r['settings'].get('weights', 'raw'))
+    settings = lambda r: (
+        tuple(r['settings'].get(k) for k in ('seed', 'ppgn', 'batchnorm_passes'))
+        + (r['settings'].get('weights', 'raw'),)
+    )
     return all(a.get(k) == b.get(k) for k in keys) and settings(a) == settings(b)
 
 

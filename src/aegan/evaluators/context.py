@@ -28,6 +28,7 @@ class Options:
     weights: str | None = None  # 'ema' or 'raw'; None: 'ema' where the run has an average (aegan/ema.py), else 'raw'
     num_samples: int | None = None  # None: the data's default (eval.default_num_samples)
     seed: int = 0
+    batchnorm_passes: int | None = None  # None: the run's config.eval.batchnorm_passes (0 where it has none)
     ppgn: samplers.PPGNSettings = samplers.PPGNSettings()
     metrics: tuple[str, ...] | None = None  # None: eval.default_metrics
     inception_weights: str | None = None  # None: $AEGAN_INCEPTION_WEIGHTS
@@ -58,10 +59,11 @@ class Options:
             ('seed', 0),
             ('prdc_samples', 6),
             ('reference_images', 2),
+            ('batchnorm_passes', 0),
         )
         for name, low in checks:
             value = getattr(self, name)
-            optional = name in ('num_samples', 'reference_images')
+            optional = name in ('num_samples', 'reference_images', 'batchnorm_passes')
             if not (value is None and optional) and not (isinstance(value, int) and value >= low):
                 raise ValueError(f'{name}={value!r} must be an integer >= {low} (e.g. --{name}={max(low, 10)}).')
         if self.ms_ssim_small_images not in ms_ssim_lib.SMALL_IMAGE_POLICIES:

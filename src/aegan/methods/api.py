@@ -48,6 +48,8 @@ class Method:
     # `sample(state, rng, n) == decode(state, prior(rng, n))`; code-space samplers (samplers.py) need the parts.
     prior: Callable[[jax.Array, int], jax.Array] | None = None  # (rng, n) -> codes
     decode: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, codes) -> data
+    # (state, codes) -> state: one train-mode pass of G over the codes, moving its BatchNorm running statistics
+    refresh_batch_stats: Callable[[TrainState, jax.Array], TrainState] | None = None
     classify: Callable[[TrainState, jax.Array], jax.Array] | None = None  # (state, data) -> logits
     # (state, data) -> [n, d]: a classifier's penultimate layer, a feature space for precision/recall (evaluators)
     features: Callable[[TrainState, jax.Array], jax.Array] | None = None
@@ -72,7 +74,11 @@ def sampling_functions(net, prior, encode=None, to_code=None) -> dict:
     def sample(state, rng, n):
         return decode(state, prior(rng, n))
 
-    functions = {'prior': prior, 'decode': decode, 'sample': sample}
+    def refresh_batch_stats(state, z):
+        _, stats = net(state, 'generator', z if to_code is None else to_code(z), train=True)
+        return state if stats is None else state.replace(batch_stats={**state.batch_stats, 'generator': stats})
+
+    functions = {'prior': prior, 'decode': decode, 'sample': sample, 'refresh_batch_stats': refresh_batch_stats}
     if encode is not None:
         if encode is True:
             encode = lambda state, x: net(state, 'encoder', x, train=False)[0]  # noqa: E731

@@ -70,6 +70,7 @@ def collect(root: str, steps: int | None = None) -> tuple[str, list[dict], list[
                     'steps': result['step'],
                     'batch_size': batch_size,
                     'weights': result['settings'].get('weights', 'raw'),  # an eval before the average existed: raw
+                    'batchnorm_passes': result['settings'].get('batchnorm_passes', 0),  # eval.recompute_batch_stats
                     **result['metrics'],
                     'train_seconds': timing.get('train_seconds'),
                     'eval_seconds': timing.get(f'eval_{sampler}_seconds'),
@@ -111,8 +112,12 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None
     kept = [
         r for r in runs_of_earlier if (r['run'], r['sampler'], r['steps']) not in have and steps in (None, r['steps'])
     ]
-    # A report written before the generator average existed has no `weights`: its evals read the trained weights.
-    return [{'weights': 'raw', **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
+    # A report written before the generator average (the BatchNorm refresh) existed has no `weights`
+    # (`batchnorm_passes`): its evals read the trained weights (with their running statistics).
+    return [
+        {'weights': 'raw', 'batchnorm_passes': 0, **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path}
+        for r in kept
+    ]
 
 
 def earlier_curves(path: str) -> list[dict]:
@@ -189,17 +194,22 @@ def rows_of_setting(rows: list[dict], setting: str) -> list[dict]:
 
 
 def summarise(rows: list[dict], columns) -> list[dict]:
-    """Per label (method, sampler) and budget: seeds, and mean / std (population, over seeds) / per-seed values of
-    each column. A label with rows at several budgets (an earlier report's 40,000-step seeds beside a 100,000-step
-    stage) gets a line per budget, never one average of both; `name` then carries the budget."""
+    """Per label (method, sampler), budget and eval: seeds, and mean / std (population, over seeds) / per-seed values
+    of each column. A label with rows at several budgets (an earlier report's 40,000-step seeds beside a
+    100,000-step stage) or evaluated with and without refreshed BatchNorm statistics gets a line for each, never
+    one average of both; `name` then says which."""
     labels = list(dict.fromkeys(r['label'] for r in rows))
-    groups = sorted({(r['label'], r['steps']) for r in rows}, key=lambda g: (labels.index(g[0]), g[1]))
-    budgets_of = {label: sum(g[0] == label for g in groups) for label in labels}
+    key = lambda r: (r['label'], r['steps'], r.get('batchnorm_passes', 0))  # noqa: E731
+    groups = sorted({key(r) for r in rows}, key=lambda g: (labels.index(g[0]), *g[1:]))
     out = []
-    for label, steps in groups:
-        mine = sorted((r for r in rows if (r['label'], r['steps']) == (label, steps)), key=lambda r: r['seed'])
-        name = label if budgets_of[label] == 1 else f'{label}, {steps:,} steps'
-        summary = {'label': label, 'name': name, 'seeds': [r['seed'] for r in mine]}
+    for group in groups:
+        label, steps, passes = group
+        mine = sorted((r for r in rows if key(r) == group), key=lambda r: r['seed'])
+        siblings = [g for g in groups if g[0] == label]
+        name = label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '')
+        if len({g[2] for g in siblings}) > 1:
+            name += f', BatchNorm refreshed ({passes} passes)' if passes else ', running BatchNorm statistics'
+        summary = {'label': label, 'name': name, 'seeds': [r['seed'] for r in mine], 'batchnorm_passes': passes}
         for key, _, _ in columns:
             values = np.array([r.get(key, np.nan) for r in mine], float)
             with np.errstate(invalid='ignore'):  # an infinite KL (no sample near any mode) has no std
@@ -342,6 +352,20 @@ def montage(path: str, pictures: list[tuple[str, str]], columns: int = 3) -> Non
     sheet.quantize(256).save(path, optimize=True)
 
 
+def batchnorm_note(rows: list[dict]) -> list[str]:
+    """Which BatchNorm statistics the generators sampled with (eval.recompute_batch_stats), where any was refreshed:
+    by line when the report holds both kinds."""
+    passes = sorted({r['batchnorm_passes'] for r in rows})
+    if passes == [0]:
+        return []
+    parts = []
+    for p in passes:
+        kind = f"refreshed with {p} train-mode batches of fresh z (PacGAN's monitoring pass)" if p else 'running'
+        lines = dict.fromkeys(f'{r["label"]} at {r["steps"]:,} steps' for r in rows if r['batchnorm_passes'] == p)
+        parts.append(kind + ('' if len(passes) == 1 else f' for {", ".join(lines)}'))
+    return ['BatchNorm statistics of the generators at eval: ' + '; '.join(parts) + '.', '']
+
+
 def write_report(root: str, out: str | None = None, earlier: str | None = None, steps: int | None = None) -> list[str]:
     """Writes results.md, results.csv, results.json and the PNGs into `out` (default: `root`); returns their paths.
     `earlier`: an earlier report's results.json, whose rows of runs not under `root` are kept (`earlier_rows`), and
@@ -390,6 +414,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
         + '.',
         '',
     ]
+    lines += batchnorm_note(rows)
     if floor:
         lines += [
             f'Mode counter: held-out accuracy {floor["counter_accuracy"]:.1%} (500 embedded digits); a digit is '
