@@ -1,6 +1,8 @@
 """PacGAN's synthetic experiment as a config argument (`experiments/<method>_ring8.py:pacgan`): its nets, its
 fixed 100,000-point training set, its simultaneous D/G step, and the study suites that run it."""
 
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -122,6 +124,11 @@ def test_the_protocol_suites_run_the_protocol_configs():
     # Seeds as one program only where measured faster on a CPU: the small MLPs, not PacGAN's 400-unit nets.
     assert runs.should_group_seeds(runs.plan('ring8', methods=('dcgan',)), 'cpu')
     assert not runs.should_group_seeds(plan, 'cpu')
+    # A stage's eval reads the stage's checkpoint, not the newest (a run stopped past it, a root trained on).
+    stage = runs.plan('ring8_pacgan', seeds=(0,), methods=('dcgan',), num_train_steps=40_000)[0]
+    assert f'--checkpoint={os.path.join("R", "dcgan-pacgan-s0", "checkpoints", "40000")}' in stage.eval_command(
+        'R', 'prior'
+    )
 
 
 def test_a_protocol_run_grown_to_a_longer_budget_ends_where_a_straight_run_does(tmp_path):

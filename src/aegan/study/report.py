@@ -199,12 +199,12 @@ def summarise(rows: list[dict], columns) -> list[dict]:
     100,000-step stage) or evaluated with and without refreshed BatchNorm statistics gets a line for each, never
     one average of both; `name` then says which."""
     labels = list(dict.fromkeys(r['label'] for r in rows))
-    key = lambda r: (r['label'], r['steps'], r.get('batchnorm_passes', 0))  # noqa: E731
-    groups = sorted({key(r) for r in rows}, key=lambda g: (labels.index(g[0]), *g[1:]))
+    group_of = lambda r: (r['label'], r['steps'], r.get('batchnorm_passes', 0))  # noqa: E731
+    groups = sorted({group_of(r) for r in rows}, key=lambda g: (labels.index(g[0]), *g[1:]))
     out = []
     for group in groups:
         label, steps, passes = group
-        mine = sorted((r for r in rows if key(r) == group), key=lambda r: r['seed'])
+        mine = sorted((r for r in rows if group_of(r) == group), key=lambda r: r['seed'])
         siblings = [g for g in groups if g[0] == label]
         name = label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '')
         if len({g[2] for g in siblings}) > 1:

@@ -61,12 +61,13 @@ class Run:
         ]
 
     def eval_command(self, root: str, sampler: str, metrics=()) -> list[str]:
-        """The eval of the final checkpoint: its default metrics, or only `metrics` (merged into the eval JSON)."""
+        """The eval of the budget's checkpoint (not the newest: a root trained on past this stage, or a run stopped
+        after it, holds later ones): its default metrics, or only `metrics` (merged into the eval JSON)."""
         command = [
             sys.executable,
             '-m',
             'aegan.eval',
-            f'--checkpoint={os.path.join(root, self.name)}',
+            f'--checkpoint={os.path.join(root, self.name, "checkpoints", str(self.num_train_steps))}',
             f'--sampler={sampler}',
         ]
         return command + ([f'--metrics={",".join(metrics)}'] if metrics else [])
