@@ -360,13 +360,13 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     def run(name, method, seed, steps):
         return dict(name=name, method=method, setting='pacgan', seed=seed, num_train_steps=steps, samplers=['prior'])
 
-    def root_with(path, runs_and_modes, steps=100):
+    def root_with(path, runs_and_modes, steps=100, settings=None):
         path.mkdir()
         manifest = {'suite': 'ring8', 'runs': [run(n, m, s, steps) for n, m, s, _ in runs_and_modes]}
         for name, _, _, modes in runs_and_modes:
             (path / name).mkdir()
             result = dict(metrics=dict(modes=modes, high_quality_fraction=0.5, reverse_kl=0.1), step=steps)
-            (path / name / f'eval_{steps}.json').write_text(json.dumps(dict(result, settings={}, plots=[])))
+            (path / name / f'eval_{steps}.json').write_text(json.dumps(dict(result, settings=settings or {}, plots=[])))
         (path / runs.MANIFEST).write_text(json.dumps(manifest))
 
     lost = tmp_path / 'lost'
@@ -414,6 +414,18 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     report.write_report(str(longer), out=str(tmp_path / 'from_pre_curves'), earlier=str(pre_curves))
     points = json.loads((tmp_path / 'from_pre_curves' / 'results.json').read_text())['curves']
     assert sorted((c['seed'], c['steps'], c['modes']) for c in points) == stages
+    # Seed 1 evaluated again with refreshed BatchNorm statistics: another eval, a line of its own, never averaged.
+    refreshed = tmp_path / 'refreshed'
+    root_with(refreshed, [('dcgan-pacgan-s1', 'dcgan', 1, 8.0)], settings={'batchnorm_passes': 50})
+    report.write_report(str(refreshed), earlier=earlier)
+    summaries = json.loads((refreshed / 'results.json').read_text())['summaries']['pacgan']
+    assert [(s['headline_name'], s['modes']['values']) for s in summaries] == [
+        ('dcgan, running BatchNorm statistics', [5.0, 7.0]),
+        ('dcgan, BatchNorm refreshed (50 passes)', [8.0]),
+    ]
+    markdown = (refreshed / 'results.md').read_text()
+    assert '| dcgan, BatchNorm refreshed (50 passes) | 100 steps | 1 | 8.0 ± 0.0 |' in markdown
+    assert 'at eval: running for dcgan at 100 steps; refreshed with 50 train-mode batches' in markdown
     grid = tmp_path / 'grid25.json'
     grid.write_text((lost / 'results.json').read_text().replace('"suite": "ring8"', '"suite": "grid25"'))
     with pytest.raises(report.EarlierReportError, match="suite 'grid25', not 'ring8'"):

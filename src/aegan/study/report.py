@@ -90,10 +90,11 @@ class EarlierReportError(ValueError):
 
 
 def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None = None) -> list[dict]:
-    """The rows of an earlier report's results.json whose (run, sampler, steps) `rows` lacks: evals that are not
-    under this root (a study trained on a machine since lost, or a stage this root skipped) stay in the report with
-    the numbers their eval JSONs had, marked by `from` (the report they were first copied from, kept through later
-    merges). `steps`: only the rows of that stage, so that a stage's report holds no row of another budget."""
+    """The rows of an earlier report's results.json whose eval (run, sampler, steps, BatchNorm passes) `rows` lacks:
+    evals that are not under this root (a study trained on a machine since lost, a stage this root skipped, an eval
+    of other settings) stay in the report with the numbers their eval JSONs had, marked by `from` (the report they
+    were first copied from, kept through later merges). `steps`: only the rows of that stage, so that a stage's
+    report holds no row of another budget."""
     try:
         with open(path) as f:
             earlier = json.load(f)
@@ -108,10 +109,9 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None
         ) from None
     if suite != suite_name:
         raise EarlierReportError(f'--earlier={path} is a report of suite {suite!r}, not {suite_name!r}.')
-    have = {(r['run'], r['sampler'], r['steps']) for r in rows}
-    kept = [
-        r for r in runs_of_earlier if (r['run'], r['sampler'], r['steps']) not in have and steps in (None, r['steps'])
-    ]
+    eval_of = lambda r: (r['run'], r['sampler'], r['steps'], r.get('batchnorm_passes', 0))  # noqa: E731
+    have = {eval_of(r) for r in rows}
+    kept = [r for r in runs_of_earlier if eval_of(r) not in have and steps in (None, r['steps'])]
     # A report written before the generator average (the BatchNorm refresh) existed has no `weights`
     # (`batchnorm_passes`): its evals read the trained weights (with their running statistics).
     return [
@@ -206,10 +206,16 @@ def summarise(rows: list[dict], columns) -> list[dict]:
         label, steps, passes = group
         mine = sorted((r for r in rows if group_of(r) == group), key=lambda r: r['seed'])
         siblings = [g for g in groups if g[0] == label]
-        name = label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '')
+        eval_note = ''
         if len({g[2] for g in siblings}) > 1:
-            name += f', BatchNorm refreshed ({passes} passes)' if passes else ', running BatchNorm statistics'
-        summary = {'label': label, 'name': name, 'seeds': [r['seed'] for r in mine], 'batchnorm_passes': passes}
+            eval_note = f', BatchNorm refreshed ({passes} passes)' if passes else ', running BatchNorm statistics'
+        summary = {
+            'label': label,
+            'name': label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '') + eval_note,
+            'headline_name': label + eval_note,  # the headline table has a budget column
+            'seeds': [r['seed'] for r in mine],
+            'batchnorm_passes': passes,
+        }
         for key, _, _ in columns:
             values = np.array([r.get(key, np.nan) for r in mine], float)
             with np.errstate(invalid='ignore'):  # an infinite KL (no sample near any mode) has no std
@@ -260,7 +266,7 @@ def headline_table(summaries, columns, anchors=(), spread: str = 'std') -> list[
     for s in summaries:
         budget = f'{s["steps"]:,} steps' + (f' of batch {s["batch_size"]}' if s.get('batch_size') else '')
         cells = [f'{_fmt(f, s[k]["mean"])} ± {_fmt(f, s[k][spread])}' for k, _, f in columns]
-        lines.append(f'| {s["label"]} | {budget} | {len(s["seeds"])} | ' + ' | '.join(cells) + ' |')
+        lines.append(f'| {s["headline_name"]} | {budget} | {len(s["seeds"])} | ' + ' | '.join(cells) + ' |')
     for anchor in anchors:
         se = anchor.get('se', {})
         cells = [_fmt(f, anchor.get(k)) + (f' ± {_fmt(f, se[k])}' if k in se else '') for k, _, f in columns]
