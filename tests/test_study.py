@@ -381,7 +381,7 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     assert summaries['alphagan']['modes']['values'] == [8.0]
     markdown = (new / 'results.md').read_text()
     assert f'copied from an earlier report, `{earlier}`' in markdown
-    assert 'no pictures): dcgan-pacgan-s0 at 100 steps.' in markdown
+    assert 'no pictures of them): dcgan-pacgan-s0 at 100 steps.' in markdown
     kept = [r for r in json.loads((new / 'results.json').read_text())['runs'] if r['run'] == 'dcgan-pacgan-s0']
     assert [r['from'] for r in kept] == [earlier]
     assert 'Generators evaluated: the trained weights.' in markdown
@@ -426,6 +426,12 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     markdown = (refreshed / 'results.md').read_text()
     assert '| dcgan, BatchNorm refreshed (50 passes) | 100 steps | 1 | 8.0 ± 0.0 |' in markdown
     assert 'at eval: running for dcgan at 100 steps; refreshed with 50 train-mode batches' in markdown
+    points = json.loads((refreshed / 'results.json').read_text())['curves']
+    assert sorted((c['seed'], c['batchnorm_passes'], c['modes']) for c in points) == [
+        (0, 0, 5.0),
+        (1, 0, 7.0),
+        (1, 50, 8.0),
+    ]
     grid = tmp_path / 'grid25.json'
     grid.write_text((lost / 'results.json').read_text().replace('"suite": "ring8"', '"suite": "grid25"'))
     with pytest.raises(report.EarlierReportError, match="suite 'grid25', not 'ring8'"):

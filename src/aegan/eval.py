@@ -159,17 +159,17 @@ def sample_on_all_devices(method, state, key, n: int, chunk: int = 2000) -> np.n
 def recompute_batch_stats(run: runs.Run, key, passes: int):
     """G's BatchNorm statistics refreshed with the weights being evaluated: `passes` train-mode forwards of a
     training batch of fresh prior codes, each moving the running statistics at BatchNorm's own momentum. PacGAN's
-    code does this at every epoch's end (its monitoring pass: 50 batches of 100, then the samples), as BigGAN's
-    standing statistics do; the running averages left by training lag G by ~20 steps (momentum 0.95), which on
-    the ring of 8 (std 0.01) moves samples out of their modes (docs/study.md has it measured)."""
+    code does this at every epoch's end (its monitoring pass: 50 batches of 100, then the samples), akin to
+    BigGAN's standing statistics (which reset and average equally); the running averages left by training trail G
+    (by ~20 steps at momentum 0.95), which on the ring of 8 (std 0.01) moves samples out of their modes
+    (docs/study.md, "The eval's BatchNorm statistics"). The passes run on the most local devices that split the
+    batch (BatchNorm averages over them, so the statistics do not depend on the device count)."""
     if 'generator' not in run.state.batch_stats:
         raise ValueError(
             f'batchnorm_passes={passes} but the generator of {run.workdir} has no BatchNorm: pass --batchnorm_passes=0.'
         )
-    mesh = parallel.make_mesh(jax.local_devices())
-    batch = run.config.batch_size
-    if batch % mesh.devices.size:
-        raise ValueError(f'batch_size={batch} does not split over {mesh.devices.size} devices for batchnorm_passes.')
+    batch, devices = run.config.batch_size, jax.local_devices()
+    mesh = parallel.make_mesh(devices[: max(d for d in range(1, len(devices) + 1) if batch % d == 0)])
     rows = NamedSharding(mesh, P(parallel.DATA_AXIS))
     refresh = jax.jit(
         parallel.data_parallel(run.method.refresh_batch_stats, mesh, (P(), P(parallel.DATA_AXIS)), P()),
@@ -259,15 +259,15 @@ def _evaluate(run: runs.Run, options: context.Options) -> dict:
         return _write_result(run, f'eval_{run.step}', options, evaluate_classifier(run))
     weights = options.weights or ('ema' if ema.has_average(run.state) else 'raw')
     run = run._replace(state=ema.weights(run.state, weights, run.config.get('ema', {}).get('batch_stats', 'raw')))
+    names = options.metrics or default_metrics(run.dataset, run.method)
+    num_samples = options.num_samples or default_num_samples(run.dataset)
+    start = time.perf_counter()
     passes = options.batchnorm_passes
     passes = run.config.get('eval', {}).get('batchnorm_passes', 0) if passes is None else passes
     if passes:  # a key apart from the samples' (fold_in 1 is PPGN's DAE)
         run = run._replace(
             state=recompute_batch_stats(run, jax.random.fold_in(jax.random.key(options.seed), 2), passes)
         )
-    names = options.metrics or default_metrics(run.dataset, run.method)
-    num_samples = options.num_samples or default_num_samples(run.dataset)
-    start = time.perf_counter()
     samples, sampler_settings = draw_samples(run, options, num_samples)
     name = eval_name(run.step, options.sampler, weights, ema.has_average(run.state) or weights == 'ema')
     ctx = context.Context(run, samples, options, name, seconds={'sampling': time.perf_counter() - start})
@@ -276,9 +276,7 @@ def _evaluate(run: runs.Run, options: context.Options) -> dict:
         grid = writers.save_scatter(ctx.picture_path('.png'), samples, run.dataset.info.get('centers'))
     else:
         grid = writers.save_image_grid(ctx.picture_path('.png'), samples[:64])
-    settings = {'seed': options.seed, 'weights': weights, **sampler_settings, **settings}
-    if passes:
-        settings['batchnorm_passes'] = passes
+    settings = {'seed': options.seed, 'weights': weights, 'batchnorm_passes': passes, **sampler_settings, **settings}
     seconds = {**ctx.seconds, 'total': time.perf_counter() - start}
     return _write_result(run, name, options, values, skipped, settings, [grid, *pictures], num_samples, seconds)
 
@@ -298,9 +296,11 @@ def _same_samples(a: dict, b: dict) -> bool:
     """Two eval results read the same samples: same checkpoint, sampler, count, seed, chain settings
     and BatchNorm refresh."""
     keys = ('checkpoint', 'sampler', 'num_samples', 'reference_stream')
-    settings = lambda r: (
-        tuple(r['settings'].get(k) for k in ('seed', 'ppgn', 'batchnorm_passes'))
-        + (r['settings'].get('weights', 'raw'),)
+    settings = lambda r: (  # an eval from before the average (the BatchNorm refresh): raw weights (0 passes)
+        r['settings'].get('seed'),
+        r['settings'].get('ppgn'),
+        r['settings'].get('weights', 'raw'),
+        r['settings'].get('batchnorm_passes', 0),
     )
     return all(a.get(k) == b.get(k) for k in keys) and settings(a) == settings(b)
 

@@ -92,9 +92,9 @@ class EarlierReportError(ValueError):
 def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None = None) -> list[dict]:
     """The rows of an earlier report's results.json whose eval (run, sampler, steps, BatchNorm passes) `rows` lacks:
     evals that are not under this root (a study trained on a machine since lost, a stage this root skipped, an eval
-    of other settings) stay in the report with the numbers their eval JSONs had, marked by `from` (the report they
-    were first copied from, kept through later merges). `steps`: only the rows of that stage, so that a stage's
-    report holds no row of another budget."""
+    with other BatchNorm passes) stay in the report with the numbers their eval JSONs had, marked by `from` (the
+    report they were first copied from, kept through later merges). `steps`: only the rows of that stage, so that a
+    stage's report holds no row of another budget."""
     try:
         with open(path) as f:
             earlier = json.load(f)
@@ -132,7 +132,12 @@ def earlier_curves(path: str) -> list[dict]:
     return points
 
 
-CURVE_KEY = ('label', 'setting', 'seed', 'steps')  # one point of a learning curve
+CURVE_KEY = ('label', 'setting', 'seed', 'steps')  # one point of a learning curve (and its batchnorm_passes)
+
+
+def curve_point_key(c: dict) -> tuple:
+    """A point's identity: an eval with other BatchNorm passes is another point (a curve of its own)."""
+    return (*(c[k] for k in CURVE_KEY), c.get('batchnorm_passes', 0))
 
 
 def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
@@ -148,10 +153,10 @@ def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
         )
         for step in steps:
             with open(runs.eval_json(root, run['name'], step, 'prior')) as f:
-                metrics = json.load(f)['metrics']
-            rows.append(
-                {'label': run['method'], 'setting': run['setting'], 'seed': run['seed'], 'steps': step, **metrics}
-            )
+                result = json.load(f)
+            point = {'label': run['method'], 'setting': run['setting'], 'seed': run['seed'], 'steps': step}
+            passes = result['settings'].get('batchnorm_passes', 0)
+            rows.append({**point, 'batchnorm_passes': passes, **result['metrics']})
     return rows
 
 
@@ -160,9 +165,15 @@ def plot_curves(path: str, rows: list[dict], columns, anchors=()) -> None:
     quoted rows as dashed lines (their budgets are in the headline table)."""
     columns = columns[:3]
     fig, axes = plt.subplots(1, len(columns), figsize=(4.8 * len(columns), 3.6), squeeze=False)
+    both = len({r.get('batchnorm_passes', 0) for r in rows}) > 1
     for ax, (key, title, _) in zip(axes[0], columns):
-        for i, label in enumerate(dict.fromkeys(r['label'] for r in rows)):
-            mine = [r for r in rows if r['label'] == label and np.isfinite(r.get(key, np.nan))]
+        for i, line in enumerate(dict.fromkeys((r['label'], r.get('batchnorm_passes', 0)) for r in rows)):
+            label = line[0] + (eval_note(line[1]) if both else '')
+            mine = [
+                r
+                for r in rows
+                if (r['label'], r.get('batchnorm_passes', 0)) == line and np.isfinite(r.get(key, np.nan))
+            ]
             steps = sorted({r['steps'] for r in mine})
             color = f'C{i}'
             ax.plot([r['steps'] for r in mine], [r[key] for r in mine], 'o', color=color, markersize=3, alpha=0.5)
@@ -193,11 +204,15 @@ def rows_of_setting(rows: list[dict], setting: str) -> list[dict]:
     return [r for r in rows if r['setting'] in (setting, 'any')]
 
 
+def eval_note(passes: int) -> str:
+    return f', BatchNorm refreshed ({passes} passes)' if passes else ', running BatchNorm statistics'
+
+
 def summarise(rows: list[dict], columns) -> list[dict]:
     """Per label (method, sampler), budget and eval: seeds, and mean / std (population, over seeds) / per-seed values
     of each column. A label with rows at several budgets (an earlier report's 40,000-step seeds beside a
-    100,000-step stage) or evaluated with and without refreshed BatchNorm statistics gets a line for each, never
-    one average of both; `name` then says which."""
+    100,000-step stage) gets a line for each, never one average of both; where the setting holds evals with and
+    without refreshed BatchNorm statistics, every line's `name` says which."""
     labels = list(dict.fromkeys(r['label'] for r in rows))
     group_of = lambda r: (r['label'], r['steps'], r.get('batchnorm_passes', 0))  # noqa: E731
     groups = sorted({group_of(r) for r in rows}, key=lambda g: (labels.index(g[0]), *g[1:]))
@@ -206,13 +221,11 @@ def summarise(rows: list[dict], columns) -> list[dict]:
         label, steps, passes = group
         mine = sorted((r for r in rows if group_of(r) == group), key=lambda r: r['seed'])
         siblings = [g for g in groups if g[0] == label]
-        eval_note = ''
-        if len({g[2] for g in siblings}) > 1:
-            eval_note = f', BatchNorm refreshed ({passes} passes)' if passes else ', running BatchNorm statistics'
+        note = eval_note(passes) if len({g[2] for g in groups}) > 1 else ''  # kinds side by side: every line says
         summary = {
             'label': label,
-            'name': label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '') + eval_note,
-            'headline_name': label + eval_note,  # the headline table has a budget column
+            'name': label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '') + note,
+            'headline_name': label + note,  # the headline table has a budget column
             'seeds': [r['seed'] for r in mine],
             'batchnorm_passes': passes,
         }
@@ -404,9 +417,8 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     if kept:
         names = ', '.join(dict.fromkeys(f'{r["run"]} at {r["steps"]:,} steps' for r in kept))
         lines += [
-            f'Evals not under this root, their numbers copied from an earlier report, '
-            f'`{kept[0]["from"]}` as it stood before (`git log` has it; its eval JSONs were on a machine since lost, '
-            f'so no pictures): {names}.',
+            f'Evals this root does not hold, their numbers copied from an earlier report, '
+            f'`{kept[0]["from"]}` as it stood before (`git log` has it; no pictures of them): {names}.',
             '',
         ]
     weights = sorted({r['weights'] for r in rows})
@@ -449,15 +461,15 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
     written.append(metrics_png)
     lines += ['![modes and quality per method; dots are seeds](metrics.png)', '']
     curves = collect_curves(root, manifest_runs)
-    have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
-    curves += [c for c in earlier_points if tuple(c[k] for k in CURVE_KEY) not in have]
-    have = {tuple(c[k] for k in CURVE_KEY) for c in curves}
+    have = {curve_point_key(c) for c in curves}
+    curves += [c for c in earlier_points if curve_point_key(c) not in have]
+    have = {curve_point_key(c) for c in curves}
     # A kept row is an eval of the prior sampler at its budget, a point of its curve (reports older than the
     # curves hold their stages only as rows).
     curves += [
-        {**{k: r[k] for k in CURVE_KEY}, **{k: r[k] for k, _, _ in columns if k in r}}
+        {**{k: r[k] for k in (*CURVE_KEY, 'batchnorm_passes')}, **{k: r[k] for k, _, _ in columns if k in r}}
         for r in kept
-        if r['sampler'] == 'prior' and tuple(r[k] for k in CURVE_KEY) not in have
+        if r['sampler'] == 'prior' and curve_point_key(r) not in have
     ]
     curves = [c for c in curves if steps is None or c['steps'] <= steps]  # a stage's report: no later stage's point
     for setting in summaries_by_setting:
@@ -507,6 +519,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
         'seed',
         'sampler',
         'weights',
+        'batchnorm_passes',
         'steps',
         *[k for k, _, _ in columns],
     ]
