@@ -87,7 +87,9 @@ def test_metrics_added_later_join_the_eval_of_the_same_samples(trained_ae, tmp_p
         written = json.load(f)
     assert written['metrics'] == {**first['metrics'], **second['metrics']} == second['metrics']
     assert {'modes', 'precision', 'recall', 'reconstruction_l1'} <= set(written['metrics'])
-    assert {'mode_coverage', 'precision_recall', 'reconstruction', 'seed', 'weights'} == set(written['settings'])
+    assert {'mode_coverage', 'precision_recall', 'reconstruction', 'seed', 'weights', 'batchnorm_passes'} == set(
+        written['settings']
+    )
     other = aegan_eval.evaluate(workdir, num_samples=300, seed=1, metrics=['reconstruction'])  # other samples
     assert 'modes' not in other['metrics']
     replaced = [p for p in os.listdir(workdir) if p.startswith('eval_20.replaced_')]
