@@ -109,15 +109,13 @@ def earlier_rows(path: str, suite_name: str, rows: list[dict], steps: int | None
         ) from None
     if suite != suite_name:
         raise EarlierReportError(f'--earlier={path} is a report of suite {suite!r}, not {suite_name!r}.')
-    eval_of = lambda r: (r['run'], r['sampler'], r['steps'], r.get('batchnorm_passes', 0))  # noqa: E731
-    have = {eval_of(r) for r in rows}
-    kept = [r for r in runs_of_earlier if eval_of(r) not in have and steps in (None, r['steps'])]
     # A report written before the generator average (the BatchNorm refresh) existed has no `weights`
     # (`batchnorm_passes`): its evals read the trained weights (with their running statistics).
-    return [
-        {'weights': 'raw', 'batchnorm_passes': 0, **r, 'settings': {}, 'plots': [], 'from': r.get('from') or path}
-        for r in kept
-    ]
+    runs_of_earlier = [{'weights': 'raw', 'batchnorm_passes': 0, **r} for r in runs_of_earlier]
+    eval_of = lambda r: (r['run'], r['sampler'], r['steps'], r['batchnorm_passes'])  # noqa: E731
+    have = {eval_of(r) for r in rows}
+    kept = [r for r in runs_of_earlier if eval_of(r) not in have and steps in (None, r['steps'])]
+    return [{**r, 'settings': {}, 'plots': [], 'from': r.get('from') or path} for r in kept]
 
 
 def earlier_curves(path: str) -> list[dict]:
@@ -129,7 +127,7 @@ def earlier_curves(path: str) -> list[dict]:
         isinstance(c, dict) and all(k in c for k in CURVE_KEY) and isinstance(c['steps'], int) for c in points
     ):
         raise EarlierReportError(f'--earlier={path} has curve points without {list(CURVE_KEY)}: pass a study report.')
-    return points
+    return [{'batchnorm_passes': 0, **c} for c in points]  # a point from before the refresh: running statistics
 
 
 CURVE_KEY = ('label', 'setting', 'seed', 'steps')  # one point of a learning curve (and its batchnorm_passes)
@@ -137,7 +135,7 @@ CURVE_KEY = ('label', 'setting', 'seed', 'steps')  # one point of a learning cur
 
 def curve_point_key(c: dict) -> tuple:
     """A point's identity: an eval with other BatchNorm passes is another point (a curve of its own)."""
-    return (*(c[k] for k in CURVE_KEY), c.get('batchnorm_passes', 0))
+    return (*(c[k] for k in CURVE_KEY), c['batchnorm_passes'])
 
 
 def collect_curves(root: str, manifest_runs: list[dict]) -> list[dict]:
@@ -165,15 +163,11 @@ def plot_curves(path: str, rows: list[dict], columns, anchors=()) -> None:
     quoted rows as dashed lines (their budgets are in the headline table)."""
     columns = columns[:3]
     fig, axes = plt.subplots(1, len(columns), figsize=(4.8 * len(columns), 3.6), squeeze=False)
-    both = len({r.get('batchnorm_passes', 0) for r in rows}) > 1
+    both = len({r['batchnorm_passes'] for r in rows}) > 1
     for ax, (key, title, _) in zip(axes[0], columns):
-        for i, line in enumerate(dict.fromkeys((r['label'], r.get('batchnorm_passes', 0)) for r in rows)):
+        for i, line in enumerate(dict.fromkeys((r['label'], r['batchnorm_passes']) for r in rows)):
             label = line[0] + (eval_note(line[1]) if both else '')
-            mine = [
-                r
-                for r in rows
-                if (r['label'], r.get('batchnorm_passes', 0)) == line and np.isfinite(r.get(key, np.nan))
-            ]
+            mine = [r for r in rows if (r['label'], r['batchnorm_passes']) == line and np.isfinite(r.get(key, np.nan))]
             steps = sorted({r['steps'] for r in mine})
             color = f'C{i}'
             ax.plot([r['steps'] for r in mine], [r[key] for r in mine], 'o', color=color, markersize=3, alpha=0.5)
