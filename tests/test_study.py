@@ -426,6 +426,8 @@ def test_a_report_keeps_the_rows_of_an_earlier_report_whose_root_is_lost(repo, t
     markdown = (refreshed / 'results.md').read_text()
     assert '| dcgan, BatchNorm refreshed (50 passes) | 100 steps | 1 | 8.0 ± 0.0 |' in markdown
     assert 'at eval: running for dcgan at 100 steps; refreshed with 50 train-mode batches' in markdown
+    kept_names = 'dcgan-pacgan-s0 at 100 steps, running BatchNorm statistics; dcgan-pacgan-s1 at 100 steps, running'
+    assert f'no pictures of them): {kept_names} BatchNorm statistics.' in markdown
     points = json.loads((refreshed / 'results.json').read_text())['curves']
     assert sorted((c['seed'], c['batchnorm_passes'], c['modes']) for c in points) == [
         (0, 0, 5.0),

@@ -409,7 +409,12 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
         '',
     ]
     if kept:
-        names = ', '.join(dict.fromkeys(f'{r["run"]} at {r["steps"]:,} steps' for r in kept))
+        both = len({r['batchnorm_passes'] for r in rows}) > 1  # then say which statistics each kept eval used
+        names = '; '.join(
+            dict.fromkeys(
+                f'{r["run"]} at {r["steps"]:,} steps' + (eval_note(r['batchnorm_passes']) if both else '') for r in kept
+            )
+        )
         lines += [
             f'Evals this root does not hold, their numbers copied from an earlier report, '
             f'`{kept[0]["from"]}` as it stood before (`git log` has it; no pictures of them): {names}.',
