@@ -163,7 +163,7 @@ def plot_curves(path: str, rows: list[dict], columns, anchors=()) -> None:
     quoted rows as dashed lines (their budgets are in the headline table)."""
     columns = columns[:3]
     fig, axes = plt.subplots(1, len(columns), figsize=(4.8 * len(columns), 3.6), squeeze=False)
-    both = len({r['batchnorm_passes'] for r in rows}) > 1
+    both = mixes_batchnorm_statistics(rows)
     for ax, (key, title, _) in zip(axes[0], columns):
         for i, line in enumerate(dict.fromkeys((r['label'], r['batchnorm_passes']) for r in rows)):
             label = line[0] + (eval_note(line[1]) if both else '')
@@ -202,6 +202,11 @@ def eval_note(passes: int) -> str:
     return f', BatchNorm refreshed ({passes} passes)' if passes else ', running BatchNorm statistics'
 
 
+def mixes_batchnorm_statistics(rows: list[dict]) -> bool:
+    """Whether `rows` hold evals with running and with refreshed statistics: then each line says which (`eval_note`)."""
+    return len({r.get('batchnorm_passes', 0) for r in rows}) > 1
+
+
 def summarise(rows: list[dict], columns) -> list[dict]:
     """Per label (method, sampler), budget and eval: seeds, and mean / std (population, over seeds) / per-seed values
     of each column. A label with rows at several budgets (an earlier report's 40,000-step seeds beside a
@@ -215,7 +220,7 @@ def summarise(rows: list[dict], columns) -> list[dict]:
         label, steps, passes = group
         mine = sorted((r for r in rows if group_of(r) == group), key=lambda r: r['seed'])
         siblings = [g for g in groups if g[0] == label]
-        note = eval_note(passes) if len({g[2] for g in groups}) > 1 else ''  # kinds side by side: every line says
+        note = eval_note(passes) if mixes_batchnorm_statistics(rows) else ''  # kinds side by side: every line says
         summary = {
             'label': label,
             'name': label + (f', {steps:,} steps' if len({g[1] for g in siblings}) > 1 else '') + note,
@@ -409,7 +414,7 @@ def write_report(root: str, out: str | None = None, earlier: str | None = None, 
         '',
     ]
     if kept:
-        both = len({r['batchnorm_passes'] for r in rows}) > 1  # then say which statistics each kept eval used
+        both = mixes_batchnorm_statistics(rows)  # then say which statistics each kept eval used
         names = '; '.join(
             dict.fromkeys(
                 f'{r["run"]} at {r["steps"]:,} steps' + (eval_note(r['batchnorm_passes']) if both else '') for r in kept
