@@ -96,6 +96,28 @@ def test_tiny_suite_runs_skips_and_reports_the_eval_numbers(repo, tmp_path):
     assert (elsewhere / 'results.md').read_text() == markdown and (elsewhere / 'samples_pacgan.png').exists()
 
 
+def processes_with(text: str) -> list[int]:
+    """Pids of this machine's processes whose command line holds `text`."""
+    pids = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{entry}/cmdline', 'rb') as f:
+                if text in f.read().decode(errors='replace'):
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def wait_for_checkpoint(workdir, process, timeout=300):
+    deadline = time.time() + timeout
+    while not (
+        (workdir / 'checkpoints').exists() and any(p.name.isdigit() for p in (workdir / 'checkpoints').iterdir())
+    ):
+        assert time.time() < deadline and process.poll() is None, f'no checkpoint in {workdir}'
+        time.sleep(0.5)
+
+
 def test_a_killed_study_resumes_its_runs(repo, tmp_path):
     root = tmp_path / 'study'
     flags = [
@@ -109,11 +131,7 @@ def test_a_killed_study_resumes_its_runs(repo, tmp_path):
     command = [sys.executable, '-m', 'aegan.study', f'--root={root}', *flags]
     env = {**os.environ, 'JAX_NUM_CPU_DEVICES': '1'}
     process = subprocess.Popen(command, cwd=repo, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
-    checkpoints = root / 'alphagan-pacgan-s0' / 'checkpoints'
-    deadline = time.time() + 300
-    while not (checkpoints.exists() and any(p.name.isdigit() for p in checkpoints.iterdir())):
-        assert time.time() < deadline and process.poll() is None, 'no checkpoint before the kill'
-        time.sleep(0.5)
+    wait_for_checkpoint(root / 'alphagan-pacgan-s0', process)
     os.killpg(process.pid, signal.SIGKILL)  # the study and its train subprocess, mid-run
     process.wait()
     assert not (root / 'alphagan-pacgan-s0' / 'eval_400.json').exists()
@@ -122,6 +140,38 @@ def test_a_killed_study_resumes_its_runs(repo, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     log = (root / 'logs' / 'alphagan-pacgan-s0.log').read_text()
     assert 'Resumed from' in log and (root / 'alphagan-pacgan-s0' / 'eval_400.json').exists()
+
+
+def test_sigterm_saves_the_running_train_and_starts_nothing_new(repo, tmp_path):
+    """SIGTERM to a train alone: it saves and exits, and the study goes on to the next run, which a SIGTERM to the
+    study then stops the same way; the third run never starts, and each stopped run names its saved step."""
+    root = tmp_path / 'study'
+    flags = ['--suite=ring8', '--methods=alphagan', '--seeds=0,1,2', '--steps=100000', '--noppgn', '--group_seeds=no']
+    command = [sys.executable, '-m', 'aegan.study', f'--root={root}', *flags, '--set=checkpoint_every_steps=20']
+    env = {**os.environ, 'JAX_NUM_CPU_DEVICES': '1'}
+    process = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_checkpoint(root / 'alphagan-pacgan-s0', process)
+        (train,) = processes_with(str(root / 'alphagan-pacgan-s0'))
+        os.kill(train, signal.SIGTERM)
+        wait_for_checkpoint(root / 'alphagan-pacgan-s1', process)
+        process.send_signal(signal.SIGTERM)  # the study alone: it passes the signal on
+        stdout, stderr = process.communicate(timeout=120)
+    finally:  # a failing test leaves no training behind
+        for pid in processes_with(str(root)):
+            os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 1, stderr[-3000:]
+    assert not processes_with(str(root)), 'a binary of the study outlived it'
+    saved = {
+        s: max(int(p.name) for p in (root / f'alphagan-pacgan-s{s}' / 'checkpoints').iterdir() if p.name.isdigit())
+        for s in (0, 1)
+    }
+    assert f'alphagan-pacgan-s0: stopped at step {saved[0]} of 100000 (saved)' in stdout
+    assert f'alphagan-pacgan-s1: stopped by SIGTERM at step {saved[1]} of 100000 (saved)' in stdout
+    assert 'alphagan-pacgan-s2' not in stdout and '1 runs not started' in stderr.splitlines()[-1]
+    assert not (root / 'alphagan-pacgan-s2').exists() and not list(root.glob('*/eval_*.json'))
+    for seed in (0, 1):
+        assert 'Received SIGTERM: saving a checkpoint' in (root / 'logs' / f'alphagan-pacgan-s{seed}.log').read_text()
 
 
 def test_slurm_launcher_writes_an_array_over_every_run(repo, tmp_path):

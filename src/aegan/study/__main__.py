@@ -147,9 +147,11 @@ def _main(argv):
         print(f'wrote {script} ({tasks} array tasks); submit it with: sbatch {script}')
         return
     outcomes = runs.run_local(plan, root, FLAGS.parallel, metrics=FLAGS.metrics, group_seeds=group_seeds)
-    failed = [f'{name}: {outcome}' for name, outcome in outcomes if outcome.startswith('failed')]
-    if failed:
-        sys.exit('aegan.study: some runs failed (rerun the same command to retry them):\n' + '\n'.join(failed))
+    unfinished = [f'{name}: {outcome}' for name, outcome in outcomes if outcome.startswith(('failed', 'stopped'))]
+    not_started = sum(outcome == runs.NOT_STARTED for _, outcome in outcomes)  # after SIGTERM or SIGINT
+    if unfinished or not_started:
+        unfinished += [f'{not_started} runs not started'] if not_started else []
+        sys.exit('aegan.study: not every run is done (rerun the same command to resume):\n' + '\n'.join(unfinished))
     print(f'all {len(plan)} runs done; the report: python -m aegan.study --report --root={root}')
 
 

@@ -20,9 +20,10 @@ import sys
 import time
 
 from aegan import cli
-from aegan.study import suites
+from aegan.study import stopping, suites
 
 MANIFEST = 'study.json'
+NOT_STARTED = 'not started (the study was stopped)'
 SMALL_MLP_UNITS = 128  # widest hidden layer of an MLP whose seeds train faster as one program on a CPU
 
 
@@ -237,22 +238,30 @@ def _why(log_path: str) -> str:
     return f': {lines[-1]}' if lines and lines[-1].startswith('aegan.') else ''
 
 
-def _run_command(command, log_path: str, env) -> int:
+def _run_command(command, log_path: str, env, stop: stopping.Stop) -> int | None:
+    """The command's exit status, its output appended to `log_path`; None, running nothing, once `stop` is asked."""
+    if stop.signal:
+        return None
     with open(log_path, 'a') as log:
         log.write(f'\n$ {shlex.join(command)}\n')
         log.flush()
-        return subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+        return stop.run(command, log, env)
 
 
 def execute(run: Run, root: str, env=None, metrics=()) -> tuple[str, str]:
     """Trains (or resumes) and evaluates one run, adding `metrics` to an existing eval that lacks them; returns
-    (run name, 'done' | 'skipped' | 'failed: ...')."""
+    (run name, 'done' | 'skipped' | 'failed: ...' | 'stopped ...')."""
     return execute_unit([run], root, env, metrics)[0]
 
 
-def execute_unit(unit: list[Run], root: str, env=None, metrics=()) -> list[tuple[str, str]]:
+def execute_unit(unit: list[Run], root: str, env=None, metrics=(), stop=None) -> list[tuple[str, str]]:
     """Trains the unit's unfinished runs (one program for the seeds at the same step; a group's wall time is shared
-    out equally), then evaluates each run; returns (run name, outcome) for each."""
+    out equally), then evaluates each run; returns (run name, outcome) for each. Once `stop` is asked, what is
+    running saves and ends, nothing new starts, and the runs it cut short are 'stopped ...' (NOT_STARTED if they had
+    not begun)."""
+    stop = stop or stopping.Stop()
+    if stop.signal:
+        return [(run.name, NOT_STARTED) for run in unit]
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
     log_path = lambda run: os.path.join(root, 'logs', f'{run.name}.log')  # noqa: E731
     outcomes = {run.name: 'skipped' for run in unit if is_done(run, root, metrics)}
@@ -263,13 +272,19 @@ def execute_unit(unit: list[Run], root: str, env=None, metrics=()) -> list[tuple
     for group in by_step.values():
         command = group[0].train_command(root) if len(group) == 1 else group_train_command(group, root)
         start = time.time()
-        code = _run_command(command, log_path(group[0]), env)
+        code = _run_command(command, log_path(group[0]), env, stop)
+        if code is None:
+            outcomes.update((run.name, NOT_STARTED) for run in group)
+            continue
         for run in group:
             if run is not group[0]:
                 with open(log_path(run), 'a') as log:
                     log.write(f'\ntrained with seeds {[r.seed for r in group]} in one program: {log_path(group[0])}\n')
             _add_seconds(root, run, 'train', (time.time() - start) / len(group))
-            if code != 0:
+            if code == 0 and not _trained(run, root):  # SIGTERM: the train saved its step and exited cleanly
+                by = f' by {stop.name}' if stop.signal else ''
+                outcomes[run.name] = f'stopped{by} at step {_latest_step(run, root)} of {run.num_train_steps} (saved)'
+            elif code != 0:
                 why = _why(log_path(group[0]))
                 outcomes[run.name] = f'failed: train exited with {code}{why} (see {log_path(group[0])})'
     for run in unit:
@@ -286,7 +301,10 @@ def execute_unit(unit: list[Run], root: str, env=None, metrics=()) -> list[tuple
                 commands.append(run.eval_command(root, sampler, missing))
             for command in commands:
                 start = time.time()
-                code = _run_command(command, log_path(run), env)
+                code = _run_command(command, log_path(run), env, stop)
+                if code is None or (code != 0 and stop.signal):  # not started, or cut short: it reruns whole
+                    outcomes[run.name] = f'stopped by {stop.name} before its eval_{sampler} ended (trained)'
+                    break
                 _add_seconds(root, run, f'eval_{sampler}', time.time() - start)
                 if code != 0:
                     why = _why(log_path(run))
@@ -313,12 +331,14 @@ def run_local(
     runs: list[Run], root: str, parallel: int = 1, echo=print, metrics=(), group_seeds: bool = False
 ) -> list[tuple[str, str]]:
     """Carries out the runs (`units`), `parallel` units at a time; returns each run's outcome (a failed run does not
-    stop the others)."""
+    stop the others; SIGTERM or SIGINT stops them all, each saving its step: `stopping`)."""
     outcomes = []
-    with concurrent.futures.ThreadPoolExecutor(max(1, parallel)) as pool:
-        for unit_outcomes in pool.map(lambda unit: execute_unit(unit, root, metrics=metrics), units(runs, group_seeds)):
+    with stopping.on_signals() as stop, concurrent.futures.ThreadPoolExecutor(max(1, parallel)) as pool:
+        work = pool.map(lambda unit: execute_unit(unit, root, metrics=metrics, stop=stop), units(runs, group_seeds))
+        for unit_outcomes in work:
             for name, outcome in unit_outcomes:
-                echo(f'{name}: {outcome}')
+                if outcome != NOT_STARTED:
+                    echo(f'{name}: {outcome}')
                 outcomes.append((name, outcome))
     return outcomes
 
