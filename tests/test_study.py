@@ -1,12 +1,14 @@
 """aegan.study: plans, runs end to end, skips what is done, resumes after a kill, reports exactly the eval JSONs'
 numbers, and writes a SLURM array that indexes every run."""
 
+import contextlib
 import csv
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -157,21 +159,48 @@ def test_sigterm_saves_the_running_train_and_starts_nothing_new(repo, tmp_path):
         wait_for_checkpoint(root / 'alphagan-pacgan-s1', process)
         process.send_signal(signal.SIGTERM)  # the study alone: it passes the signal on
         stdout, stderr = process.communicate(timeout=120)
-    finally:  # a failing test leaves no training behind
-        for pid in processes_with(str(root)):
-            os.kill(pid, signal.SIGKILL)
+    finally:
+        leftover = processes_with(str(root))
+        for pid in leftover:  # a failing test leaves no training behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert not leftover, 'a binary of the study outlived it'
     assert process.returncode == 1, stderr[-3000:]
-    assert not processes_with(str(root)), 'a binary of the study outlived it'
     saved = {
         s: max(int(p.name) for p in (root / f'alphagan-pacgan-s{s}' / 'checkpoints').iterdir() if p.name.isdigit())
         for s in (0, 1)
     }
     assert f'alphagan-pacgan-s0: stopped at step {saved[0]} of 100000 (saved)' in stdout
     assert f'alphagan-pacgan-s1: stopped by SIGTERM at step {saved[1]} of 100000 (saved)' in stdout
-    assert 'alphagan-pacgan-s2' not in stdout and '1 runs not started' in stderr.splitlines()[-1]
+    assert 'alphagan-pacgan-s2' not in stdout and '1 run not started' in stderr.splitlines()[-1]
     assert not (root / 'alphagan-pacgan-s2').exists() and not list(root.glob('*/eval_*.json'))
     for seed in (0, 1):
         assert 'Received SIGTERM: saving a checkpoint' in (root / 'logs' / f'alphagan-pacgan-s{seed}.log').read_text()
+
+
+def test_a_second_signal_kills_a_child_that_ignores_the_first_and_nothing_starts_after(tmp_path):
+    from aegan.study import stopping
+
+    stop = stopping.Stop()
+    ignores_term = (
+        'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(1, flush=True); time.sleep(60)'
+    )
+    ready = tmp_path / 'ready'
+    codes = []
+    with open(ready, 'w') as out:
+        worker = threading.Thread(
+            target=lambda: codes.append(stop.run([sys.executable, '-c', ignores_term], out, None))
+        )
+        worker.start()
+        while not ready.read_text():
+            time.sleep(0.05)
+        stop.request(signal.SIGTERM)
+        worker.join(timeout=1)
+        assert worker.is_alive(), 'the child should have ignored SIGTERM'
+        stop.request(signal.SIGTERM)
+        worker.join(timeout=30)
+    assert codes == [-signal.SIGKILL] and stop.name == 'SIGTERM'
+    assert stop.run([sys.executable, '-c', 'print(1)'], None, None) is None  # nothing starts after a stop
 
 
 def test_slurm_launcher_writes_an_array_over_every_run(repo, tmp_path):

@@ -150,7 +150,7 @@ def _main(argv):
     unfinished = [f'{name}: {outcome}' for name, outcome in outcomes if outcome.startswith(('failed', 'stopped'))]
     not_started = sum(outcome == runs.NOT_STARTED for _, outcome in outcomes)  # after SIGTERM or SIGINT
     if unfinished or not_started:
-        unfinished += [f'{not_started} runs not started'] if not_started else []
+        unfinished += [f'{not_started} run{"s" if not_started > 1 else ""} not started'] if not_started else []
         sys.exit('aegan.study: not every run is done (rerun the same command to resume):\n' + '\n'.join(unfinished))
     print(f'all {len(plan)} runs done; the report: python -m aegan.study --report --root={root}')
 

@@ -261,7 +261,7 @@ def execute_unit(unit: list[Run], root: str, env=None, metrics=(), stop=None) ->
     not begun)."""
     stop = stop or stopping.Stop()
     if stop.signal:
-        return [(run.name, NOT_STARTED) for run in unit]
+        return [(run.name, 'skipped' if is_done(run, root, metrics) else NOT_STARTED) for run in unit]
     os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
     log_path = lambda run: os.path.join(root, 'logs', f'{run.name}.log')  # noqa: E731
     outcomes = {run.name: 'skipped' for run in unit if is_done(run, root, metrics)}
@@ -281,10 +281,18 @@ def execute_unit(unit: list[Run], root: str, env=None, metrics=(), stop=None) ->
                 with open(log_path(run), 'a') as log:
                     log.write(f'\ntrained with seeds {[r.seed for r in group]} in one program: {log_path(group[0])}\n')
             _add_seconds(root, run, 'train', (time.time() - start) / len(group))
-            if code == 0 and not _trained(run, root):  # SIGTERM: the train saved its step and exited cleanly
+            latest, trained = _latest_step(run, root), _trained(run, root)
+            if trained and (code == 0 or stop.signal):  # a signal after the last save loses nothing
+                continue
+            if code == 0 and latest < run.num_train_steps:  # SIGTERM: the train saved its step and exited cleanly
                 by = f' by {stop.name}' if stop.signal else ''
-                outcomes[run.name] = f'stopped{by} at step {_latest_step(run, root)} of {run.num_train_steps} (saved)'
-            elif code != 0:
+                outcomes[run.name] = f'stopped{by} at step {latest} of {run.num_train_steps} (saved)'
+            elif stop.signal:  # signalled before its handler was installed: it resumes from its last checkpoint
+                budget = run.num_train_steps
+                outcomes[run.name] = f'stopped by {stop.name} at step {latest} of {budget} (its last checkpoint)'
+            elif code == 0:  # e.g. a later checkpoint than the budget's (kept checkpoints of a longer stage)
+                outcomes[run.name] = f'failed: train ended without a checkpoint at step {run.num_train_steps}'
+            else:
                 why = _why(log_path(group[0]))
                 outcomes[run.name] = f'failed: train exited with {code}{why} (see {log_path(group[0])})'
     for run in unit:

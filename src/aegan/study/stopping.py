@@ -1,6 +1,7 @@
 """Stopping a study without losing a step: SIGTERM or SIGINT to `aegan.study` is passed on to the binaries it is
 running (a train saves its current step and exits, docs/training.md "Preemption"), and no new train or eval starts;
-rerunning the same command resumes. Without this, the study died at once and left its train running on alone."""
+rerunning the same command resumes. A second signal kills them (SIGKILL: back to their last checkpoints), for a
+binary that hangs. Without this, the study died at once and left its train running on alone."""
 
 import contextlib
 import signal
@@ -14,21 +15,22 @@ class Stop:
     def __init__(self):
         self.signal: int | None = None
         self._children: set[subprocess.Popen] = set()
-        self._lock = threading.RLock()  # the handler may interrupt `run` in the thread that holds it
+        self._lock = threading.RLock()  # a second signal can run the handler inside the first one
 
     @property
     def name(self) -> str:
         return signal.Signals(self.signal).name if self.signal else ''
 
     def request(self, signum: int, frame=None) -> None:
-        """A signal handler: remembers `signum` and sends it to every running child."""
+        """A signal handler: remembers the first signal and sends it to every running child; kills them on another."""
         del frame
         with self._lock:
-            self.signal = signum
+            again = self.signal is not None
+            self.signal = self.signal or signum
             children = list(self._children)
         for child in children:
             if child.poll() is None:
-                child.send_signal(signum)
+                child.send_signal(signal.SIGKILL if again else signum)
 
     def run(self, command: list[str], stdout, env) -> int | None:
         """Runs `command` to its end and returns its exit status; None, starting nothing, once a stop is requested."""
@@ -37,6 +39,8 @@ class Stop:
                 return None
             child = subprocess.Popen(command, stdout=stdout, stderr=subprocess.STDOUT, env=env)
             self._children.add(child)
+        if self.signal:  # a handler that ran in this thread between the start and the add did not see the child
+            child.send_signal(self.signal)
         try:
             return child.wait()
         finally:
